@@ -1,0 +1,1 @@
+"""LocalStack extension for hpc-fanout: subprocess Lambda executor and Step Functions fidelity patches."""
