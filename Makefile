@@ -1,0 +1,82 @@
+# Serverless HPC fan-out: developer and user entry points.
+# `make` alone lists the targets.
+
+SHELL := /bin/sh
+.DEFAULT_GOAL := help
+
+VENV       := .venv
+PYTHON     := $(VENV)/bin/python
+STAMP      := $(VENV)/.installed
+TERRAFORM  ?= terraform
+SIZE       ?= 1024
+PYTEST_ARGS ?=
+# Offline provider mirror on machines that have one; empty (registry) elsewhere.
+TF_ENV      = TF_CLI_CONFIG_FILE=$$(sh scripts/terraform-cli-config) TF_IN_AUTOMATION=1
+
+.PHONY: help venv check-tools test unit template tf-check localstack-test run \
+        localstack-start localstack-stop localstack-status bench fmt lint clean
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+check-tools: ## Check the tools this project needs are on the machine
+	@command -v $(TERRAFORM) >/dev/null 2>&1 || { echo "error: terraform not found on PATH; install Terraform >= 1.6 (https://developer.hashicorp.com/terraform/install)" >&2; exit 1; }
+	@sh scripts/find-python >/dev/null
+
+$(STAMP): requirements-dev.txt pyproject.toml | check-tools
+	@echo "[make] creating $(VENV) with $$(sh scripts/find-python)"
+	@test -x $(PYTHON) || "$$(sh scripts/find-python)" -m venv $(VENV)
+	@$(PYTHON) -m pip install -q --upgrade pip
+	@$(PYTHON) -m pip install -q -r requirements-dev.txt -e .
+	@touch $(STAMP)
+
+venv: $(STAMP) ## Create the development virtualenv (.venv)
+
+test: lint tf-check unit template localstack-test ## Everything: lint, Terraform checks, unit, template and end-to-end tests
+
+unit: $(STAMP) ## Unit tests (no network)
+	$(PYTHON) -m pytest -m unit $(PYTEST_ARGS)
+
+template: $(STAMP) ## Template tests: render the real ASL and check its structure
+	$(PYTHON) -m pytest -m template $(PYTEST_ARGS)
+
+tf-check: check-tools ## terraform fmt -check, init, validate and terraform test (plan level, mocked provider)
+	$(TERRAFORM) fmt -check -recursive
+	$(TF_ENV) $(TERRAFORM) init -input=false -backend=false >/dev/null
+	$(TF_ENV) $(TERRAFORM) validate
+	$(TF_ENV) $(TERRAFORM) test -test-directory=tests/terraform
+
+localstack-test: $(STAMP) ## End to end on LocalStack: start it, deploy the real Terraform, run and verify, destroy, stop
+	$(PYTHON) -m emulation.lsctl install
+	$(PYTHON) -m pytest -m e2e $(PYTEST_ARGS)
+
+run: $(STAMP) ## Run the main job on the embedded LocalStack: make run SIZE=1024
+	$(PYTHON) -m emulation.run_local --size $(SIZE)
+
+localstack-start: $(STAMP) ## Start the embedded LocalStack (installs it on first use)
+	$(PYTHON) -m emulation.lsctl start
+
+localstack-stop: $(STAMP) ## Stop the embedded LocalStack
+	$(PYTHON) -m emulation.lsctl stop
+
+localstack-status: $(STAMP) ## Is the embedded LocalStack running?
+	$(PYTHON) -m emulation.lsctl status
+
+bench: $(STAMP) ## Benchmark: kernels side by side, end-to-end sizes 1024/10000/100000 (figures + PNG)
+	$(PYTHON) -m emulation.lsctl install
+	$(PYTHON) -m bench.run
+
+fmt: $(STAMP) ## Format Python and Terraform
+	$(PYTHON) -m ruff format .
+	$(PYTHON) -m ruff check --fix .
+	$(TERRAFORM) fmt -recursive
+
+lint: $(STAMP) ## ruff, terraform fmt -check and checkov
+	$(PYTHON) -m ruff format --check .
+	$(PYTHON) -m ruff check .
+	$(TERRAFORM) fmt -check -recursive
+	sh scripts/checkov
+
+clean: ## Remove build output and the LocalStack work folder (stops LocalStack first)
+	-@test -x $(PYTHON) && $(PYTHON) -m emulation.lsctl stop
+	rm -rf .build .localstack .pytest_cache .ruff_cache
