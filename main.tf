@@ -1,0 +1,159 @@
+provider "aws" {
+  region = var.aws_region
+
+  default_tags {
+    tags = var.tags
+  }
+}
+
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+
+locals {
+  account_id = data.aws_caller_identity.current.account_id
+  partition  = data.aws_partition.current.partition
+  region     = data.aws_region.current.name
+
+  source_dir = "${path.module}/lambda_src"
+  build_dir  = "${path.root}/.build"
+
+  bucket_arn   = module.results_bucket.bucket_arn
+  requirements = var.enable_gmpy2 ? ["gmpy2==2.2.1"] : []
+
+  common_environment = {
+    RESULTS_BUCKET = module.results_bucket.bucket_name
+    LOG_LEVEL      = var.log_level
+  }
+  fault_injection = var.enable_fault_injection ? "true" : "false"
+}
+
+module "results_bucket" {
+  source = "./modules/results_bucket"
+
+  name_prefix            = var.name_prefix
+  account_id             = local.account_id
+  region                 = local.region
+  result_expiration_days = var.result_expiration_days
+  force_destroy          = var.force_destroy_bucket
+}
+
+module "plan_function" {
+  source = "./modules/lambda_function"
+
+  function_name       = "${var.name_prefix}-plan"
+  description         = "Fan-out plan: validates the input and writes the run's chunk list to S3."
+  handler             = "plan_handler.handler"
+  source_dir          = local.source_dir
+  build_dir           = local.build_dir
+  runtime             = var.lambda_runtime
+  architecture        = var.lambda_architecture
+  memory_size         = var.plan_memory_size
+  timeout             = var.plan_timeout
+  log_retention_days  = var.log_retention_days
+  enable_xray_tracing = var.enable_xray_tracing
+
+  environment = merge(local.common_environment, {
+    MAX_SIZE         = tostring(var.max_size)
+    MAX_CHUNK_SIZE   = tostring(var.max_chunk_size)
+    MAX_CHUNKS       = tostring(var.max_chunks)
+    DEFAULT_WORKLOAD = var.default_workload
+    FAULT_INJECTION  = local.fault_injection
+  })
+
+  policy_statements = [
+    {
+      sid       = "WriteChunkLists"
+      actions   = ["s3:PutObject"]
+      resources = ["${local.bucket_arn}/runs/*/chunks.json"]
+    },
+  ]
+}
+
+module "compute_function" {
+  source = "./modules/lambda_function"
+
+  function_name       = "${var.name_prefix}-compute"
+  description         = "Fan-out compute: computes one chunk and returns its partial result."
+  handler             = "compute_handler.handler"
+  source_dir          = local.source_dir
+  build_dir           = local.build_dir
+  requirements        = local.requirements
+  runtime             = var.lambda_runtime
+  architecture        = var.lambda_architecture
+  memory_size         = var.compute_memory_size
+  timeout             = var.compute_timeout
+  log_retention_days  = var.log_retention_days
+  enable_xray_tracing = var.enable_xray_tracing
+
+  environment = merge(local.common_environment, {
+    FAULT_INJECTION = local.fault_injection
+  })
+
+  policy_statements = [
+    {
+      sid       = "WriteLargePartials"
+      actions   = ["s3:PutObject"]
+      resources = ["${local.bucket_arn}/runs/*/partials/*"]
+    },
+  ]
+}
+
+module "reduce_function" {
+  source = "./modules/lambda_function"
+
+  function_name       = "${var.name_prefix}-reduce"
+  description         = "Fan-out reduce: reconciles every child result with the plan and sums exactly."
+  handler             = "reduce_handler.handler"
+  source_dir          = local.source_dir
+  build_dir           = local.build_dir
+  requirements        = local.requirements
+  runtime             = var.lambda_runtime
+  architecture        = var.lambda_architecture
+  memory_size         = var.reduce_memory_size
+  timeout             = var.reduce_timeout
+  log_retention_days  = var.log_retention_days
+  enable_xray_tracing = var.enable_xray_tracing
+
+  environment = local.common_environment
+
+  policy_statements = [
+    {
+      sid       = "ReadRunData"
+      actions   = ["s3:GetObject"]
+      resources = ["${local.bucket_arn}/runs/*"]
+    },
+    {
+      sid     = "WriteRunResult"
+      actions = ["s3:PutObject"]
+      resources = [
+        "${local.bucket_arn}/runs/*/result.txt",
+        "${local.bucket_arn}/runs/*/summary.json",
+      ]
+    },
+  ]
+}
+
+module "state_machine" {
+  source = "./modules/state_machine"
+
+  name       = "${var.name_prefix}-fanout"
+  partition  = local.partition
+  region     = local.region
+  account_id = local.account_id
+
+  plan_function_arn    = module.plan_function.function_arn
+  compute_function_arn = module.compute_function.function_arn
+  reduce_function_arn  = module.reduce_function.function_arn
+  bucket_arn           = local.bucket_arn
+
+  child_execution_type         = var.child_execution_type
+  max_concurrency              = var.map_max_concurrency
+  tolerated_failure_percentage = var.tolerated_failure_percentage
+  tolerated_failure_count      = var.tolerated_failure_count
+  retry                        = var.retry
+
+  log_level           = var.state_machine_log_level
+  log_retention_days  = var.log_retention_days
+  enable_xray_tracing = var.enable_xray_tracing
+}

@@ -1,0 +1,120 @@
+data "aws_partition" "current" {}
+
+locals {
+  # Source hash: every *.py under source_dir (fileset is sorted; caches excluded), the pip
+  # requirements and the platform they are built for. It names the zip and is the function's
+  # source_code_hash, so identical sources never redeploy and any change repackages.
+  source_files = [for f in fileset(var.source_dir, "**/*.py") : f if !strcontains(f, "__pycache__")]
+  source_hash = sha256(jsonencode({
+    files        = { for f in local.source_files : f => filesha256("${var.source_dir}/${f}") }
+    requirements = var.requirements
+    runtime      = var.runtime
+    architecture = var.architecture
+    packager     = filesha256("${path.module}/scripts/package.py")
+  }))
+  package_path   = "${var.build_dir}/${var.function_name}-${local.source_hash}.zip"
+  log_group_name = "/aws/lambda/${var.function_name}"
+}
+
+resource "terraform_data" "package" {
+  triggers_replace = [local.source_hash]
+  input            = local.package_path
+
+  provisioner "local-exec" {
+    interpreter = ["python3"]
+    command     = "${path.module}/scripts/package.py"
+    environment = {
+      PACKAGE_SOURCE_DIR     = var.source_dir
+      PACKAGE_OUTPUT         = local.package_path
+      PACKAGE_REQUIREMENTS   = jsonencode(var.requirements)
+      PACKAGE_ARCHITECTURE   = var.architecture
+      PACKAGE_PYTHON_VERSION = trimprefix(var.runtime, "python")
+    }
+  }
+}
+
+resource "aws_cloudwatch_log_group" "this" {
+  name              = local.log_group_name
+  retention_in_days = var.log_retention_days
+  tags              = var.tags
+}
+
+resource "aws_iam_role" "this" {
+  name = "${var.function_name}-role"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Effect    = "Allow"
+        Principal = { Service = "lambda.amazonaws.com" }
+        Action    = "sts:AssumeRole"
+      },
+    ]
+  })
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy" "this" {
+  name = "least-privilege"
+  role = aws_iam_role.this.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = concat(
+      [
+        {
+          Sid      = "OwnLogGroup"
+          Effect   = "Allow"
+          Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+          Resource = ["${aws_cloudwatch_log_group.this.arn}:*"]
+        },
+      ],
+      [for s in var.policy_statements : {
+        Sid      = s.sid
+        Effect   = "Allow"
+        Action   = s.actions
+        Resource = s.resources
+      }],
+      var.enable_xray_tracing ? [
+        {
+          Sid    = "XRayTracing"
+          Effect = "Allow"
+          Action = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+          # X-Ray trace and telemetry writes support no resource-level permissions: AWS
+          # documents "*" as the only valid resource for these actions.
+          Resource = ["*"]
+        },
+      ] : [],
+    )
+  })
+}
+
+resource "aws_lambda_function" "this" {
+  function_name    = var.function_name
+  description      = var.description
+  role             = aws_iam_role.this.arn
+  handler          = var.handler
+  runtime          = var.runtime
+  architectures    = [var.architecture]
+  memory_size      = var.memory_size
+  timeout          = var.timeout
+  filename         = terraform_data.package.output
+  source_code_hash = local.source_hash
+
+  environment {
+    variables = var.environment
+  }
+
+  tracing_config {
+    mode = var.enable_xray_tracing ? "Active" : "PassThrough"
+  }
+
+  logging_config {
+    log_format = "Text"
+    log_group  = aws_cloudwatch_log_group.this.name
+  }
+
+  tags = var.tags
+
+  # The role's permissions and the log group exist before the first invocation can happen.
+  depends_on = [aws_iam_role_policy.this, aws_cloudwatch_log_group.this]
+}

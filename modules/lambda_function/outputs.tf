@@ -1,0 +1,29 @@
+output "function_name" {
+  description = "Name of the Lambda function."
+  value       = aws_lambda_function.this.function_name
+}
+
+output "function_arn" {
+  description = "Unqualified ARN of the Lambda function."
+  value       = aws_lambda_function.this.arn
+}
+
+output "role_arn" {
+  description = "ARN of the function's execution role."
+  value       = aws_iam_role.this.arn
+}
+
+output "log_group_name" {
+  description = "Name of the function's CloudWatch log group."
+  value       = aws_cloudwatch_log_group.this.name
+}
+
+output "source_hash" {
+  description = "Hash of the packaged sources, requirements and platform (the function's source_code_hash)."
+  value       = local.source_hash
+}
+
+output "package_path" {
+  description = "Path of the deployment zip built by Terraform."
+  value       = local.package_path
+}

@@ -1,0 +1,147 @@
+locals {
+  # Built from its parts rather than read from the resource: the role's policy must name the
+  # state machine (it starts its own child executions) before the state machine exists.
+  state_machine_arn = "arn:${var.partition}:states:${var.region}:${var.account_id}:stateMachine:${var.name}"
+  execution_arns = [
+    "arn:${var.partition}:states:${var.region}:${var.account_id}:execution:${var.name}/*",
+    "arn:${var.partition}:states:${var.region}:${var.account_id}:express:${var.name}/*",
+  ]
+  function_arns = [var.plan_function_arn, var.compute_function_arn, var.reduce_function_arn]
+
+  definition = templatefile("${path.module}/templates/fanout.asl.json.tftpl", {
+    partition                    = var.partition
+    plan_function_arn            = var.plan_function_arn
+    compute_function_arn         = var.compute_function_arn
+    reduce_function_arn          = var.reduce_function_arn
+    child_execution_type         = var.child_execution_type
+    max_concurrency              = var.max_concurrency
+    tolerated_failure_percentage = var.tolerated_failure_percentage
+    tolerated_failure_count      = var.tolerated_failure_count
+    retry                        = var.retry
+  })
+}
+
+resource "aws_cloudwatch_log_group" "this" {
+  # The /aws/vendedlogs/ prefix keeps the log delivery resource policy small (AWS advice).
+  name              = "/aws/vendedlogs/states/${var.name}"
+  retention_in_days = var.log_retention_days
+  tags              = var.tags
+}
+
+resource "aws_iam_role" "this" {
+  name = "${var.name}-role"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Effect    = "Allow"
+        Principal = { Service = "states.amazonaws.com" }
+        Action    = "sts:AssumeRole"
+        Condition = {
+          StringEquals = { "aws:SourceAccount" = var.account_id }
+        }
+      },
+    ]
+  })
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy" "this" {
+  name = "least-privilege"
+  role = aws_iam_role.this.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = concat(
+      [
+        {
+          Sid      = "InvokeOwnFunctions"
+          Effect   = "Allow"
+          Action   = ["lambda:InvokeFunction"]
+          Resource = concat(local.function_arns, [for arn in local.function_arns : "${arn}:*"])
+        },
+        {
+          Sid      = "StartOwnChildExecutions"
+          Effect   = "Allow"
+          Action   = ["states:StartExecution"]
+          Resource = [local.state_machine_arn]
+        },
+        {
+          Sid      = "ManageOwnChildExecutions"
+          Effect   = "Allow"
+          Action   = ["states:DescribeExecution", "states:StopExecution"]
+          Resource = local.execution_arns
+        },
+        {
+          Sid      = "ReadChunkLists"
+          Effect   = "Allow"
+          Action   = ["s3:GetObject"]
+          Resource = ["${var.bucket_arn}/runs/*/chunks.json"]
+        },
+        {
+          Sid    = "WriteChildResults"
+          Effect = "Allow"
+          Action = [
+            "s3:PutObject",
+            "s3:GetObject",
+            "s3:ListMultipartUploadParts",
+            "s3:AbortMultipartUpload",
+          ]
+          Resource = ["${var.bucket_arn}/runs/*/results/*"]
+        },
+        {
+          Sid    = "DeliverExecutionLogs"
+          Effect = "Allow"
+          Action = [
+            "logs:CreateLogDelivery",
+            "logs:GetLogDelivery",
+            "logs:UpdateLogDelivery",
+            "logs:DeleteLogDelivery",
+            "logs:ListLogDeliveries",
+            "logs:PutResourcePolicy",
+            "logs:DescribeResourcePolicies",
+            "logs:DescribeLogGroups",
+          ]
+          # CloudWatch Logs vended log delivery does not support resource-level permissions:
+          # the Step Functions guide requires "*" for these actions.
+          Resource = ["*"]
+        },
+      ],
+      var.enable_xray_tracing ? [
+        {
+          Sid    = "XRayTracing"
+          Effect = "Allow"
+          Action = [
+            "xray:PutTraceSegments",
+            "xray:PutTelemetryRecords",
+            "xray:GetSamplingRules",
+            "xray:GetSamplingTargets",
+          ]
+          # X-Ray has no resource-level permissions for these actions; "*" is the only valid resource.
+          Resource = ["*"]
+        },
+      ] : [],
+    )
+  })
+}
+
+resource "aws_sfn_state_machine" "this" {
+  name       = var.name
+  type       = "STANDARD"
+  role_arn   = aws_iam_role.this.arn
+  definition = local.definition
+
+  logging_configuration {
+    log_destination        = "${aws_cloudwatch_log_group.this.arn}:*"
+    include_execution_data = var.log_level != "OFF"
+    level                  = var.log_level
+  }
+
+  tracing_configuration {
+    enabled = var.enable_xray_tracing
+  }
+
+  tags = var.tags
+
+  # Step Functions checks the role can deliver logs when the state machine is created.
+  depends_on = [aws_iam_role_policy.this]
+}

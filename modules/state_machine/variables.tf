@@ -1,0 +1,121 @@
+variable "name" {
+  type        = string
+  description = "Name of the state machine (also names its role and log group)."
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,59}$", var.name))
+    error_message = "name must be 1-59 letters, digits, '-' or '_' (59 leaves room for the role's '-role' suffix)."
+  }
+}
+
+variable "partition" {
+  type        = string
+  description = "AWS partition (aws, aws-cn, aws-us-gov) for the ARNs the module builds."
+}
+
+variable "region" {
+  type        = string
+  description = "AWS region of the state machine."
+}
+
+variable "account_id" {
+  type        = string
+  description = "AWS account id of the state machine."
+}
+
+variable "plan_function_arn" {
+  type        = string
+  description = "ARN of the plan function."
+}
+
+variable "compute_function_arn" {
+  type        = string
+  description = "ARN of the compute function (run by every child execution)."
+}
+
+variable "reduce_function_arn" {
+  type        = string
+  description = "ARN of the reduce function."
+}
+
+variable "bucket_arn" {
+  type        = string
+  description = "ARN of the results bucket: the map reads runs/*/chunks.json and writes runs/*/results/*."
+}
+
+variable "child_execution_type" {
+  type        = string
+  description = "Execution type of the Distributed Map's child workflows."
+
+  validation {
+    condition     = contains(["STANDARD", "EXPRESS"], var.child_execution_type)
+    error_message = "child_execution_type must be STANDARD or EXPRESS."
+  }
+}
+
+variable "max_concurrency" {
+  type        = number
+  description = "Most child executions running at once."
+
+  validation {
+    condition     = var.max_concurrency >= 1 && var.max_concurrency <= 10000 && floor(var.max_concurrency) == var.max_concurrency
+    error_message = "max_concurrency must be a whole number from 1 to 10000."
+  }
+}
+
+variable "tolerated_failure_percentage" {
+  type        = number
+  description = "Percentage of failed child executions the map tolerates."
+
+  validation {
+    condition     = var.tolerated_failure_percentage >= 0 && var.tolerated_failure_percentage <= 100
+    error_message = "tolerated_failure_percentage must be from 0 to 100."
+  }
+}
+
+variable "tolerated_failure_count" {
+  type        = number
+  description = "Number of failed child executions the map tolerates."
+
+  validation {
+    condition     = var.tolerated_failure_count >= 0 && floor(var.tolerated_failure_count) == var.tolerated_failure_count
+    error_message = "tolerated_failure_count must be a whole number >= 0."
+  }
+}
+
+variable "retry" {
+  type = object({
+    max_attempts      = number
+    interval_seconds  = number
+    backoff_rate      = number
+    max_delay_seconds = number
+  })
+  description = "Retry policy (exponential backoff with full jitter) of the Lambda tasks on transient errors."
+}
+
+variable "log_level" {
+  type        = string
+  description = "Execution history logged to CloudWatch Logs."
+
+  validation {
+    condition     = contains(["ALL", "ERROR", "FATAL", "OFF"], var.log_level)
+    error_message = "log_level must be ALL, ERROR, FATAL or OFF."
+  }
+}
+
+variable "log_retention_days" {
+  type        = number
+  description = "Retention of the state machine's log group, in days (0 keeps logs forever)."
+}
+
+variable "enable_xray_tracing" {
+  type        = bool
+  description = "X-Ray tracing of executions (adds the X-Ray write permissions)."
+  default     = false
+}
+
+variable "tags" {
+  type        = map(string)
+  description = "Tags for the state machine, its role and its log group."
+  default     = {}
+}

@@ -1,0 +1,38 @@
+output "state_machine_arn" {
+  description = "ARN of the fan-out state machine."
+  value       = module.state_machine.state_machine_arn
+}
+
+output "state_machine_name" {
+  description = "Name of the fan-out state machine."
+  value       = module.state_machine.state_machine_name
+}
+
+output "results_bucket_name" {
+  description = "Bucket holding every run's data under runs/<execution name>/."
+  value       = module.results_bucket.bucket_name
+}
+
+output "function_names" {
+  description = "Lambda function names by role (plan, compute, reduce)."
+  value = {
+    plan    = module.plan_function.function_name
+    compute = module.compute_function.function_name
+    reduce  = module.reduce_function.function_name
+  }
+}
+
+output "log_group_names" {
+  description = "CloudWatch log groups of the functions and of the state machine."
+  value = {
+    plan          = module.plan_function.log_group_name
+    compute       = module.compute_function.log_group_name
+    reduce        = module.reduce_function.log_group_name
+    state_machine = module.state_machine.log_group_name
+  }
+}
+
+output "start_execution_command" {
+  description = "Ready-to-paste AWS CLI command starting a run of size 1024."
+  value       = "aws stepfunctions start-execution --region ${local.region} --state-machine-arn ${module.state_machine.state_machine_arn} --input '{\"size\": 1024}'"
+}

@@ -1,0 +1,306 @@
+variable "name_prefix" {
+  type        = string
+  description = "Prefix of every resource name (functions, state machine, roles, bucket)."
+  default     = "fanout"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,22}[a-z0-9]$", var.name_prefix)) && !strcontains(var.name_prefix, "--") && !startswith(var.name_prefix, "xn-") && !startswith(var.name_prefix, "sthree-")
+    error_message = "name_prefix must be 3-24 characters: lowercase letters, digits and single hyphens, starting with a letter and ending with a letter or digit (not starting with 'xn-' or 'sthree-'), so the bucket name <name_prefix>-results-<account>-<region> stays within S3's 63 characters."
+  }
+}
+
+variable "aws_region" {
+  type        = string
+  description = "AWS region to deploy to."
+  default     = "us-east-1"
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+$", var.aws_region))
+    error_message = "aws_region must be an AWS region code such as us-east-1 or eu-west-2."
+  }
+}
+
+variable "tags" {
+  type        = map(string)
+  description = "Tags applied to every resource through the provider's default_tags."
+  default = {
+    Project   = "hpc-fanout"
+    ManagedBy = "terraform"
+  }
+}
+
+variable "lambda_runtime" {
+  type        = string
+  description = "Python runtime of the Lambda functions (gmpy2 wheels are fetched for its version)."
+  default     = "python3.12"
+
+  validation {
+    condition     = contains(["python3.12", "python3.13"], var.lambda_runtime)
+    error_message = "lambda_runtime must be python3.12 or python3.13."
+  }
+}
+
+variable "lambda_architecture" {
+  type        = string
+  description = "Instruction set of the Lambda functions (arm64 is cheaper per GB-second)."
+  default     = "x86_64"
+
+  validation {
+    condition     = contains(["x86_64", "arm64"], var.lambda_architecture)
+    error_message = "lambda_architecture must be x86_64 or arm64."
+  }
+}
+
+variable "plan_memory_size" {
+  type        = number
+  description = "Memory of the plan function in MB."
+  default     = 256
+
+  validation {
+    condition     = var.plan_memory_size >= 128 && var.plan_memory_size <= 10240 && floor(var.plan_memory_size) == var.plan_memory_size
+    error_message = "plan_memory_size must be a whole number of MB from 128 to 10240."
+  }
+}
+
+variable "compute_memory_size" {
+  type        = number
+  description = "Memory of the compute function in MB (CPU grows with it; 1769 MB is one full vCPU)."
+  default     = 1769
+
+  validation {
+    condition     = var.compute_memory_size >= 128 && var.compute_memory_size <= 10240 && floor(var.compute_memory_size) == var.compute_memory_size
+    error_message = "compute_memory_size must be a whole number of MB from 128 to 10240."
+  }
+}
+
+variable "reduce_memory_size" {
+  type        = number
+  description = "Memory of the reduce function in MB (it holds the full result)."
+  default     = 1769
+
+  validation {
+    condition     = var.reduce_memory_size >= 128 && var.reduce_memory_size <= 10240 && floor(var.reduce_memory_size) == var.reduce_memory_size
+    error_message = "reduce_memory_size must be a whole number of MB from 128 to 10240."
+  }
+}
+
+variable "plan_timeout" {
+  type        = number
+  description = "Timeout of the plan function in seconds."
+  default     = 60
+
+  validation {
+    condition     = var.plan_timeout >= 1 && var.plan_timeout <= 900 && floor(var.plan_timeout) == var.plan_timeout
+    error_message = "plan_timeout must be a whole number of seconds from 1 to 900."
+  }
+}
+
+variable "compute_timeout" {
+  type        = number
+  description = "Timeout of the compute function in seconds (the reference kernel needs about 6 minutes for the heaviest items of size 1024)."
+  default     = 900
+
+  validation {
+    condition     = var.compute_timeout >= 1 && var.compute_timeout <= 900 && floor(var.compute_timeout) == var.compute_timeout
+    error_message = "compute_timeout must be a whole number of seconds from 1 to 900."
+  }
+}
+
+variable "reduce_timeout" {
+  type        = number
+  description = "Timeout of the reduce function in seconds."
+  default     = 900
+
+  validation {
+    condition     = var.reduce_timeout >= 1 && var.reduce_timeout <= 900 && floor(var.reduce_timeout) == var.reduce_timeout
+    error_message = "reduce_timeout must be a whole number of seconds from 1 to 900."
+  }
+}
+
+variable "map_max_concurrency" {
+  type        = number
+  description = "Most child executions of the Distributed Map running at once."
+  default     = 40
+
+  validation {
+    condition     = var.map_max_concurrency >= 1 && var.map_max_concurrency <= 10000 && floor(var.map_max_concurrency) == var.map_max_concurrency
+    error_message = "map_max_concurrency must be a whole number from 1 to 10000 (the Distributed Map limit)."
+  }
+}
+
+variable "tolerated_failure_percentage" {
+  type        = number
+  description = "Percentage of failed children the map tolerates before failing (the reducer still refuses a result with failed chunks)."
+  default     = 0
+
+  validation {
+    condition     = var.tolerated_failure_percentage >= 0 && var.tolerated_failure_percentage <= 100
+    error_message = "tolerated_failure_percentage must be a number from 0 to 100."
+  }
+}
+
+variable "tolerated_failure_count" {
+  type        = number
+  description = "Number of failed children the map tolerates before failing."
+  default     = 0
+
+  validation {
+    condition     = var.tolerated_failure_count >= 0 && floor(var.tolerated_failure_count) == var.tolerated_failure_count
+    error_message = "tolerated_failure_count must be a whole number >= 0."
+  }
+}
+
+variable "child_execution_type" {
+  type        = string
+  description = "Execution type of the map's child workflows: STANDARD (up to a year, exactly-once) or EXPRESS (up to 5 minutes, cheaper; too short for the reference kernel's heaviest items)."
+  default     = "STANDARD"
+
+  validation {
+    condition     = contains(["STANDARD", "EXPRESS"], var.child_execution_type)
+    error_message = "child_execution_type must be STANDARD or EXPRESS."
+  }
+}
+
+variable "retry" {
+  type = object({
+    max_attempts      = optional(number, 6)
+    interval_seconds  = optional(number, 2)
+    backoff_rate      = optional(number, 2)
+    max_delay_seconds = optional(number, 60)
+  })
+  description = "Retry of the Lambda tasks on transient errors: exponential backoff with full jitter, capped at max_delay_seconds."
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition     = var.retry.max_attempts >= 0 && var.retry.max_attempts <= 99999999 && floor(var.retry.max_attempts) == var.retry.max_attempts
+    error_message = "retry.max_attempts must be a whole number from 0 (no retry) to 99999999."
+  }
+
+  validation {
+    condition     = var.retry.interval_seconds >= 1 && var.retry.interval_seconds <= 99999999 && floor(var.retry.interval_seconds) == var.retry.interval_seconds
+    error_message = "retry.interval_seconds must be a whole number of seconds from 1 to 99999999."
+  }
+
+  validation {
+    condition     = var.retry.backoff_rate >= 1
+    error_message = "retry.backoff_rate must be >= 1.0 (1.0 retries at a constant interval)."
+  }
+
+  validation {
+    condition     = var.retry.max_delay_seconds >= 1 && var.retry.max_delay_seconds <= 31622400 && floor(var.retry.max_delay_seconds) == var.retry.max_delay_seconds
+    error_message = "retry.max_delay_seconds must be a whole number of seconds from 1 to 31622400 (one year)."
+  }
+}
+
+variable "max_size" {
+  type        = number
+  description = "Largest execution input size the plan function accepts."
+  default     = 1000000
+
+  validation {
+    condition     = var.max_size >= 1 && floor(var.max_size) == var.max_size
+    error_message = "max_size must be a whole number >= 1."
+  }
+}
+
+variable "max_chunk_size" {
+  type        = number
+  description = "Largest chunk_size (items per child execution) the plan function accepts."
+  default     = 100000
+
+  validation {
+    condition     = var.max_chunk_size >= 1 && floor(var.max_chunk_size) == var.max_chunk_size
+    error_message = "max_chunk_size must be a whole number >= 1."
+  }
+}
+
+variable "max_chunks" {
+  type        = number
+  description = "Most chunks (child executions) one run may plan."
+  default     = 10000
+
+  validation {
+    condition     = var.max_chunks >= 1 && var.max_chunks <= 10000 && floor(var.max_chunks) == var.max_chunks
+    error_message = "max_chunks must be a whole number from 1 to 10000."
+  }
+}
+
+variable "default_workload" {
+  type        = string
+  description = "Workload used when the execution input names none."
+  default     = "utf8_count"
+
+  validation {
+    condition     = contains(["utf8_count", "repro_check"], var.default_workload)
+    error_message = "default_workload must be utf8_count or repro_check."
+  }
+}
+
+variable "log_level" {
+  type        = string
+  description = "Log level of the Lambda functions."
+  default     = "INFO"
+
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARNING", "ERROR"], var.log_level)
+    error_message = "log_level must be DEBUG, INFO, WARNING or ERROR."
+  }
+}
+
+variable "state_machine_log_level" {
+  type        = string
+  description = "Execution history the state machine sends to CloudWatch Logs."
+  default     = "ERROR"
+
+  validation {
+    condition     = contains(["ALL", "ERROR", "FATAL", "OFF"], var.state_machine_log_level)
+    error_message = "state_machine_log_level must be ALL, ERROR, FATAL or OFF."
+  }
+}
+
+variable "log_retention_days" {
+  type        = number
+  description = "Retention of every log group, in days (0 keeps logs forever)."
+  default     = 14
+
+  validation {
+    condition     = contains([0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be one of CloudWatch's values: 0 (never expire), 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653."
+  }
+}
+
+variable "enable_xray_tracing" {
+  type        = bool
+  description = "Active X-Ray tracing of the state machine and the functions."
+  default     = false
+}
+
+variable "result_expiration_days" {
+  type        = number
+  description = "Days after which a run's data (everything under runs/) expires."
+  default     = 30
+
+  validation {
+    condition     = var.result_expiration_days >= 1 && var.result_expiration_days <= 3650 && floor(var.result_expiration_days) == var.result_expiration_days
+    error_message = "result_expiration_days must be a whole number of days from 1 to 3650."
+  }
+}
+
+variable "enable_fault_injection" {
+  type        = bool
+  description = "Let execution inputs carry a 'fault' object that makes chosen chunks fail (for testing retries and failure handling). Leave off in production."
+  default     = false
+}
+
+variable "enable_gmpy2" {
+  type        = bool
+  description = "Package gmpy2 (manylinux wheels) with the compute and reduce functions for 10-40x faster big-integer arithmetic; off uses the pure-Python fallback."
+  default     = true
+}
+
+variable "force_destroy_bucket" {
+  type        = bool
+  description = "Let terraform destroy delete the results bucket while it still holds run data."
+  default     = false
+}
