@@ -1,0 +1,75 @@
+"""Named errors. Step Functions sees the class name as ``errorType`` and the message as cause."""
+
+from __future__ import annotations
+
+
+class FanoutError(Exception):
+    """Base class of every named error raised by the fan-out functions."""
+
+
+class InvalidInputError(FanoutError):
+    """The execution input is invalid; the message names the field and the reason."""
+
+
+class ChunkFailedError(FanoutError):
+    """One or more children failed; the message names the chunk ids with error and cause."""
+
+
+class ChunksMissingError(FanoutError):
+    """Planned chunks have no result at all."""
+
+
+class DuplicateChunkError(FanoutError):
+    """A chunk was reported more than once."""
+
+
+class PendingChunksError(FanoutError):
+    """The ResultWriter manifest lists pending results."""
+
+
+class ResultFormatError(FanoutError):
+    """A result file, child record or partial is malformed."""
+
+
+class TransientComputeError(FanoutError):
+    """A transient condition while computing; the state machine retries it."""
+
+
+class ComputeThrottledError(FanoutError):
+    """Throttled by a dependency; the state machine retries it."""
+
+
+class PermanentComputeError(FanoutError):
+    """A chunk that can never succeed."""
+
+
+# Step Functions truncates causes at 32768 characters; stay well below.
+MAX_CAUSE_CHARS = 4000
+
+
+def abbreviate_ids(ids: list[int], limit: int = MAX_CAUSE_CHARS // 2) -> str:
+    """Render sorted integer ids as ranges (``0-9, 12, 20-29``), cut at ``limit`` characters."""
+    ordered = sorted(set(ids))
+    parts: list[str] = []
+    i = 0
+    while i < len(ordered):
+        j = i
+        while j + 1 < len(ordered) and ordered[j + 1] == ordered[j] + 1:
+            j += 1
+        parts.append(str(ordered[i]) if i == j else f"{ordered[i]}-{ordered[j]}")
+        i = j + 1
+    text = ""
+    for n, part in enumerate(parts):
+        piece = part if n == 0 else ", " + part
+        if len(text) + len(piece) > limit:
+            return f"{text}, ... and {len(parts) - n} more ranges ({len(ordered)} ids in all)"
+        text += piece
+    return text
+
+
+def truncate_cause(text: str, limit: int = MAX_CAUSE_CHARS) -> str:
+    """Cut a cause to ``limit`` characters, saying so."""
+    if len(text) <= limit:
+        return text
+    marker = " ... (truncated)"
+    return text[: limit - len(marker)] + marker

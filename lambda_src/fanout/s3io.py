@@ -1,0 +1,65 @@
+"""S3 I/O with a client passed in (the handlers create one per execution environment)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+_client: Any = None
+
+
+def default_client() -> Any:
+    """The environment's S3 client, created on first use and reused across invocations.
+
+    The endpoint comes from the SDK's own configuration (AWS_ENDPOINT_URL and friends).
+    """
+    global _client
+    if _client is None:
+        import boto3
+
+        _client = boto3.client("s3")
+    return _client
+
+
+def put_json(s3: Any, bucket: str, key: str, value: Any) -> None:
+    body = json.dumps(value, separators=(",", ":")).encode()
+    s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json")
+
+
+def put_text(s3: Any, bucket: str, key: str, text: str) -> None:
+    s3.put_object(
+        Bucket=bucket, Key=key, Body=text.encode(), ContentType="text/plain; charset=utf-8"
+    )
+
+
+def get_bytes(s3: Any, bucket: str, key: str) -> bytes:
+    response = s3.get_object(Bucket=bucket, Key=key)
+    return bytes(response["Body"].read())
+
+
+def get_json(s3: Any, bucket: str, key: str) -> Any:
+    return json.loads(get_bytes(s3, bucket, key))
+
+
+def run_prefix(run_id: str) -> str:
+    return f"runs/{run_id}"
+
+
+def chunks_key(run_id: str) -> str:
+    return f"{run_prefix(run_id)}/chunks.json"
+
+
+def results_prefix(run_id: str) -> str:
+    return f"{run_prefix(run_id)}/results"
+
+
+def partial_key(run_id: str, chunk_id: int) -> str:
+    return f"{run_prefix(run_id)}/partials/{chunk_id}.json"
+
+
+def result_key(run_id: str) -> str:
+    return f"{run_prefix(run_id)}/result.txt"
+
+
+def summary_key(run_id: str) -> str:
+    return f"{run_prefix(run_id)}/summary.json"

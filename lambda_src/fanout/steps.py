@@ -1,0 +1,210 @@
+"""The three steps of a run. S3 clients are passed in; no client is created here."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable
+from typing import Any
+
+from fanout import faults, s3io
+from fanout.config import Limits
+from fanout.errors import PermanentComputeError, ResultFormatError
+from fanout.planning import plan_chunks, validate_execution_name, validate_input
+from fanout.reconcile import reconcile
+from fanout.resultwriter import STATUSES, parse_manifest, parse_result_file
+from fanout.types import Chunk, ComputeOutput, PlanOutput
+from fanout.workloads import REGISTRY
+
+logger = logging.getLogger(__name__)
+
+# A partial larger than this (bytes of JSON) goes to S3 instead of the state payload.
+MAX_INLINE_PARTIAL_BYTES = 32 * 1024
+_HEX = re.compile(r"-?[0-9a-f]+")
+
+
+# ------------------------------------------------------------------------------- plan
+
+
+def plan_step(s3: Any, event: dict[str, Any], limits: Limits, bucket: str) -> PlanOutput:
+    if not isinstance(event, dict):
+        raise TypeError("plan event must be an object")
+    run_id = validate_execution_name(event.get("execution_name"))
+    workload_name, params = validate_input(event.get("input"), limits)
+    chunks = plan_chunks(workload_name, params, limits)
+    key = s3io.chunks_key(run_id)
+    s3io.put_json(s3, bucket, key, chunks)
+    logger.info(
+        "planned run",
+        extra={
+            "run_id": run_id,
+            "workload": workload_name,
+            "params": params,
+            "chunk_count": len(chunks),
+            "chunks_key": key,
+        },
+    )
+    return {
+        "run": {"run_id": run_id, "bucket": bucket, "workload": workload_name, "params": params},
+        "bucket": bucket,
+        "chunks_key": key,
+        "results_prefix": s3io.results_prefix(run_id),
+        "chunk_count": len(chunks),
+    }
+
+
+# ---------------------------------------------------------------------------- compute
+
+
+def _parse_compute_event(event: Any) -> tuple[dict[str, Any], Chunk, int]:
+    try:
+        run, chunk = event["run"], event["chunk"]
+        attempt = event.get("attempt", 0) or 0
+        ok = (
+            isinstance(run["run_id"], str)
+            and run["workload"] in REGISTRY
+            and isinstance(run["params"], dict)
+            and all(
+                isinstance(chunk[f], int) and not isinstance(chunk[f], bool)
+                for f in ("chunk_id", "start", "stop")
+            )
+            and isinstance(attempt, int)
+        )
+    except (KeyError, TypeError) as exc:
+        raise PermanentComputeError(f"malformed compute event: missing {exc}") from exc
+    if not ok or not 0 <= chunk["start"] < chunk["stop"]:
+        raise PermanentComputeError(f"malformed compute event: {json.dumps(event)[:300]}")
+    return run, chunk, attempt
+
+
+def compute_step(
+    s3: Any,
+    event: dict[str, Any],
+    fault_injection: bool,
+    remaining_ms: Callable[[], int],
+    sleep: Callable[[float], None],
+) -> ComputeOutput:
+    run, chunk, attempt = _parse_compute_event(event)
+    params = run["params"]
+    if fault_injection:
+        kind = faults.injected_fault(params.get("fault"), chunk["chunk_id"], attempt)
+        if kind == "timeout":
+            seconds = remaining_ms() / 1000 + faults.TIMEOUT_OVERSHOOT_S
+            logger.warning(
+                "injected timeout: sleeping past the function timeout",
+                extra={"chunk_id": chunk["chunk_id"], "attempt": attempt, "sleep_s": seconds},
+            )
+            sleep(seconds)
+        elif kind is not None:
+            logger.warning(
+                "injecting fault",
+                extra={"fault": kind, "chunk_id": chunk["chunk_id"], "attempt": attempt},
+            )
+            faults.raise_for(kind, chunk["chunk_id"], attempt)
+    workload = REGISTRY[run["workload"]]
+    value = workload.compute(params, chunk)
+    output: ComputeOutput = {
+        "chunk_id": chunk["chunk_id"],
+        "start": chunk["start"],
+        "stop": chunk["stop"],
+        "encoding": workload.PARTIAL_ENCODING,
+    }
+    encoded = json.dumps(value, separators=(",", ":"))
+    if len(encoded.encode()) > MAX_INLINE_PARTIAL_BYTES:
+        key = s3io.partial_key(run["run_id"], chunk["chunk_id"])
+        s3io.put_json(s3, run["bucket"], key, {**output, "value": value})
+        output["value_key"] = key
+    else:
+        output["value"] = value
+    logger.info(
+        "computed chunk",
+        extra={
+            "chunk_id": chunk["chunk_id"],
+            "start": chunk["start"],
+            "stop": chunk["stop"],
+            "partial_bytes": len(encoded),
+            "in_s3": "value_key" in output,
+        },
+    )
+    return output
+
+
+# ----------------------------------------------------------------------------- reduce
+
+
+def _load_partial(s3: Any, bucket: str, output: dict[str, Any], encoding: str) -> Any:
+    chunk_id = output["chunk_id"]
+    if output["encoding"] != encoding:
+        raise ResultFormatError(
+            f"chunk {chunk_id}: encoding {output['encoding']!r}, the workload uses {encoding!r}"
+        )
+    if "value_key" in output and "value" not in output:
+        try:
+            stored = s3io.get_json(s3, bucket, output["value_key"])
+        except ValueError as exc:
+            raise ResultFormatError(
+                f"chunk {chunk_id}: partial {output['value_key']} is not JSON"
+            ) from exc
+        if (
+            not isinstance(stored, dict)
+            or stored.get("chunk_id") != chunk_id
+            or "value" not in stored
+        ):
+            raise ResultFormatError(
+                f"chunk {chunk_id}: partial {output['value_key']} is not this chunk's partial"
+            )
+        value = stored["value"]
+    else:
+        value = output["value"]
+    if encoding == "hex" and not (isinstance(value, str) and _HEX.fullmatch(value)):
+        raise ResultFormatError(f"chunk {chunk_id}: value is not a lower-case hex integer")
+    return value
+
+
+def reduce_step(s3: Any, event: dict[str, Any]) -> dict[str, Any]:
+    try:
+        plan = event["plan"]
+        run = plan["run"]
+        bucket = plan["bucket"]
+        writer = event["result_writer"]
+        manifest_bucket, manifest_key = writer["Bucket"], writer["Key"]
+    except (KeyError, TypeError) as exc:
+        raise ResultFormatError(f"reduce event lacks {exc}") from exc
+    planned: list[Chunk] = s3io.get_json(s3, bucket, plan["chunks_key"])
+    manifest = parse_manifest(s3io.get_bytes(s3, manifest_bucket, manifest_key), manifest_bucket)
+    records: list[tuple[str, dict[str, Any]]] = []
+    statuses = list(STATUSES) + sorted(set(manifest.files) - set(STATUSES))
+    for status in statuses:
+        for key in manifest.files.get(status, []):
+            for record in parse_result_file(s3io.get_bytes(s3, manifest.bucket, key), key):
+                records.append((status, record))
+    logger.info(
+        "read results",
+        extra={
+            "run_id": run["run_id"],
+            "records": len(records),
+            "files": {s: len(k) for s, k in manifest.files.items()},
+        },
+    )
+    outputs = reconcile(planned, records, manifest.files.get("PENDING", []))
+    workload = REGISTRY[run["workload"]]
+    partials = [_load_partial(s3, bucket, out, workload.PARTIAL_ENCODING) for out in outputs]
+    summary = workload.reduce(run["params"], partials)
+    result_text = summary.pop("result_text", None)
+    if result_text is None:
+        result_text = json.dumps(summary, indent=2) + "\n"
+    result_key = s3io.result_key(run["run_id"])
+    s3io.put_text(s3, bucket, result_key, result_text)
+    full = {
+        "verdict": summary.pop("verdict"),
+        "run_id": run["run_id"],
+        "workload": run["workload"],
+        "size": run["params"]["size"],
+        "chunk_count": len(planned),
+        **summary,
+        "result_s3_uri": f"s3://{bucket}/{result_key}",
+    }
+    s3io.put_json(s3, bucket, s3io.summary_key(run["run_id"]), full)
+    logger.info("reduced run", extra={k: v for k, v in full.items() if k != "total_sum"})
+    return full

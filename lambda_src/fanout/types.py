@@ -1,0 +1,56 @@
+"""The payload shapes of docs/architecture.md as TypedDicts."""
+
+from __future__ import annotations
+
+from typing import Any, NotRequired, TypedDict
+
+
+class Chunk(TypedDict):
+    chunk_id: int
+    start: int
+    stop: int  # exclusive
+
+
+class Run(TypedDict):
+    run_id: str
+    bucket: str
+    workload: str
+    params: dict[str, Any]
+
+
+class PlanEvent(TypedDict):
+    execution_name: str
+    input: Any
+
+
+class PlanOutput(TypedDict):
+    run: Run
+    bucket: str
+    chunks_key: str
+    results_prefix: str
+    chunk_count: int
+
+
+class ComputeEvent(TypedDict):
+    run: Run
+    chunk: Chunk
+    attempt: NotRequired[int]
+
+
+class ComputeOutput(TypedDict):
+    chunk_id: int
+    start: int
+    stop: int
+    encoding: str
+    value: NotRequired[Any]
+    value_key: NotRequired[str]
+
+
+class ResultWriterDetails(TypedDict):
+    Bucket: str
+    Key: str
+
+
+class ReduceEvent(TypedDict):
+    plan: PlanOutput
+    result_writer: ResultWriterDetails
