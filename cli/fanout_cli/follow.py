@@ -1,0 +1,97 @@
+"""Following an execution until it ends, with any Step Functions client.
+
+The client is passed in (boto3's ``stepfunctions`` client, or a fake in tests),
+and so are the clock and the sleep, so this runs without AWS or real time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from fanout_cli.progress import MapCounts, Progress
+from fanout_cli.summary import current_state
+
+HISTORY_PAGE = 25
+
+
+class FollowTimeout(TimeoutError):
+    """The execution was still running when the deadline passed."""
+
+
+@dataclass
+class Observation:
+    description: dict[str, Any]
+    map_run: dict[str, Any] | None
+    progress: Progress
+
+
+def latest_map_run(sfn: Any, execution_arn: str) -> dict[str, Any] | None:
+    """DescribeMapRun of the execution's most recent map run, or None before it exists."""
+    runs = sfn.list_map_runs(executionArn=execution_arn).get("mapRuns", [])
+    if not runs:
+        return None
+    newest = max(runs, key=lambda r: r.get("startDate") or datetime.min)
+    return sfn.describe_map_run(mapRunArn=newest["mapRunArn"])
+
+
+def recent_events(sfn: Any, execution_arn: str, count: int = HISTORY_PAGE) -> list[dict[str, Any]]:
+    """The newest ``count`` history events of an execution."""
+    page = sfn.get_execution_history(
+        executionArn=execution_arn, reverseOrder=True, maxResults=count
+    )
+    return list(page.get("events", []))
+
+
+def observe(sfn: Any, execution_arn: str, now: datetime) -> Observation:
+    """One look at an execution: status, the state it is in, and its map run's counts."""
+    description = sfn.describe_execution(executionArn=execution_arn)
+    try:
+        map_run = latest_map_run(sfn, execution_arn)
+    except ClientError:
+        map_run = None  # no permission for map runs, or an endpoint without them
+    state = current_state(recent_events(sfn, execution_arn))
+    start = description.get("startDate")
+    elapsed = (now - start).total_seconds() if isinstance(start, datetime) else 0.0
+    counts = None
+    map_elapsed = None
+    if map_run is not None:
+        counts = MapCounts.from_api(map_run.get("itemCounts", {}))
+        map_start = map_run.get("startDate")
+        map_stop = map_run.get("stopDate") or now
+        if isinstance(map_start, datetime):
+            map_elapsed = (map_stop - map_start).total_seconds()
+    progress = Progress(
+        status=description["status"],
+        elapsed_s=elapsed,
+        state=state,
+        counts=counts,
+        map_elapsed_s=map_elapsed,
+    )
+    return Observation(description, map_run, progress)
+
+
+def follow(
+    sfn: Any,
+    execution_arn: str,
+    *,
+    now: Callable[[], datetime],
+    sleep: Callable[[float], None],
+    on_progress: Callable[[Progress], None],
+    poll_s: float = 2.0,
+    timeout_s: float = 3600.0,
+) -> Observation:
+    """Poll until the execution is no longer RUNNING; raise FollowTimeout at the deadline."""
+    started = now()
+    while True:
+        seen = observe(sfn, execution_arn, now())
+        on_progress(seen.progress)
+        if seen.description["status"] != "RUNNING":
+            return seen
+        if (now() - started).total_seconds() >= timeout_s:
+            raise FollowTimeout(f"{execution_arn} is still running after {timeout_s:,.0f} s")
+        sleep(poll_s)

@@ -1,0 +1,141 @@
+"""Names, ARNs, Terraform outputs and the execution input: pure functions."""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+# Step Functions execution names: 1-80 characters. The run's S3 prefix is the
+# name, so keep to characters that are safe in both.
+EXECUTION_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
+STATE_MACHINE_ARN_RE = re.compile(r"^arn:[a-z-]+:states:[a-z0-9-]+:\d{12}:stateMachine:[^:]+$")
+EXECUTION_ARN_RE = re.compile(
+    r"^arn:[a-z-]+:states:[a-z0-9-]+:\d{12}:(execution|express):[^:]+:[^:]+$"
+)
+
+
+class UsageError(ValueError):
+    """The command line or its environment does not say enough to act on."""
+
+
+def region_from_arn(arn: str) -> str | None:
+    """The region field of an ARN (``arn:partition:service:region:...``)."""
+    parts = arn.split(":")
+    if len(parts) > 3 and parts[0] == "arn" and parts[3]:
+        return parts[3]
+    return None
+
+
+def state_machine_arn_from_output(output_json: str) -> str:
+    """``state_machine_arn`` from ``terraform output -json`` text."""
+    try:
+        outputs = json.loads(output_json)
+    except json.JSONDecodeError as err:
+        raise UsageError(f"terraform output -json did not return JSON: {err}") from err
+    entry = outputs.get("state_machine_arn") if isinstance(outputs, dict) else None
+    value = entry.get("value") if isinstance(entry, dict) else None
+    if not isinstance(value, str) or not value:
+        raise UsageError(
+            "the Terraform state has no 'state_machine_arn' output: has the stack been "
+            "applied in that directory (terraform apply)?"
+        )
+    return value
+
+
+def validate_state_machine_arn(arn: str) -> str:
+    if not STATE_MACHINE_ARN_RE.match(arn):
+        raise UsageError(
+            f"{arn!r} is not a state machine ARN "
+            "(arn:aws:states:<region>:<account>:stateMachine:<name>)"
+        )
+    return arn
+
+
+def execution_arn(ref: str, state_machine_arn: str | None) -> str:
+    """An execution ARN from an ARN or an execution name plus its state machine's ARN."""
+    if ref.startswith("arn:"):
+        if not EXECUTION_ARN_RE.match(ref):
+            raise UsageError(f"{ref!r} is not an execution ARN")
+        return ref
+    if not EXECUTION_NAME_RE.match(ref):
+        raise UsageError(f"{ref!r} is neither an execution ARN nor an execution name")
+    if not state_machine_arn:
+        raise UsageError(
+            f"to find execution {ref!r} by name, give --state-machine-arn or --terraform-dir "
+            "(or pass the execution ARN)"
+        )
+    validate_state_machine_arn(state_machine_arn)
+    prefix = state_machine_arn.replace(":stateMachine:", ":execution:", 1)
+    return f"{prefix}:{ref}"
+
+
+def execution_name_from_arn(arn: str) -> str:
+    return arn.rsplit(":", 1)[-1]
+
+
+def new_execution_name(
+    size: int | None, now: datetime | None = None, token: str | None = None
+) -> str:
+    """A unique, readable execution name such as ``fanout-1024-20261123T201500Z-3f2a9c``."""
+    now = now or datetime.now(UTC)
+    token = token or secrets.token_hex(3)
+    label = f"fanout-{size}" if size is not None else "fanout"
+    return f"{label}-{now.strftime('%Y%m%dT%H%M%SZ')}-{token}"
+
+
+def validate_execution_name(name: str) -> str:
+    if not EXECUTION_NAME_RE.match(name):
+        raise UsageError(
+            f"execution name {name!r} must be 1-80 characters of letters, digits, '-' and '_' "
+            "(it also names the run's S3 prefix)"
+        )
+    return name
+
+
+def build_input(
+    size: int | None,
+    input_json: str | None,
+    chunk_size: int | None = None,
+    kernel: str | None = None,
+    workload: str | None = None,
+) -> dict[str, Any]:
+    """The execution input (docs/architecture.md, "Execution input").
+
+    ``input_json`` is the whole input; flags given next to it override its fields.
+    """
+    if size is not None and input_json is not None:
+        raise UsageError("give --size or --input, not both")
+    payload: dict[str, Any]
+    if input_json is not None:
+        try:
+            payload = json.loads(input_json)
+        except json.JSONDecodeError as err:
+            raise UsageError(f"--input is not valid JSON: {err}") from err
+        if not isinstance(payload, dict):
+            raise UsageError("--input must be a JSON object such as '{\"size\": 1024}'")
+    else:
+        payload = {}
+    if size is not None:
+        payload["size"] = size
+    if chunk_size is not None:
+        payload["chunk_size"] = chunk_size
+    if kernel is not None:
+        payload["kernel"] = kernel
+    if workload is not None:
+        payload["workload"] = workload
+    if "size" not in payload:
+        raise UsageError("the input needs a size: give --size N or --input '{\"size\": N}'")
+    return payload
+
+
+def parse_s3_uri(uri: str) -> tuple[str, str]:
+    """``(bucket, key)`` of ``s3://bucket/key``."""
+    if not uri.startswith("s3://"):
+        raise ValueError(f"not an S3 URI: {uri!r}")
+    bucket, _, key = uri[len("s3://") :].partition("/")
+    if not bucket or not key:
+        raise ValueError(f"not an S3 object URI: {uri!r}")
+    return bucket, key
