@@ -1,0 +1,75 @@
+"""The deployed stack for end-to-end tests, and helpers to run executions on it."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+
+from emulation import deploy
+
+# The stack under test: the product's real Terraform with test-friendly settings.
+# Fault injection is on here (it is off by default for users); destroying the
+# bucket with its run data is allowed so the test leaves nothing behind.
+E2E_VARIABLES: dict[str, object] = {
+    "name_prefix": "fanout-e2e",
+    "enable_fault_injection": True,
+    "force_destroy_bucket": True,
+    "map_max_concurrency": 8,
+    "tolerated_failure_count": 0,
+    "tolerated_failure_percentage": 0,
+    "max_size": 200000,
+    "retry": {"max_attempts": 3, "interval_seconds": 1, "backoff_rate": 1.5, "max_delay_seconds": 4},
+}
+
+
+@pytest.fixture(scope="session")
+def deployed_stack(localstack_endpoint: str) -> Iterator[dict[str, Any]]:
+    """Deploy the real Terraform to LocalStack once per session; destroy it afterwards."""
+    outputs = deploy.apply(localstack_endpoint, E2E_VARIABLES)
+    try:
+        yield outputs
+    finally:
+        deploy.destroy(localstack_endpoint, E2E_VARIABLES)
+
+
+def unique_name(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def start(sfn: Any, arn: str, payload: Any, name: str | None = None) -> str:
+    body = payload if isinstance(payload, str) else json.dumps(payload)
+    resp = sfn.start_execution(stateMachineArn=arn, name=name or unique_name("e2e"), input=body)
+    return resp["executionArn"]
+
+
+def wait(sfn: Any, execution_arn: str, deadline_s: float = 300.0) -> dict[str, Any]:
+    """Poll DescribeExecution until the execution ends or the deadline passes."""
+    end = time.monotonic() + deadline_s
+    while True:
+        desc = sfn.describe_execution(executionArn=execution_arn)
+        if desc["status"] != "RUNNING":
+            return desc
+        if time.monotonic() > end:
+            raise AssertionError(f"{execution_arn} still RUNNING after {deadline_s:.0f} s")
+        time.sleep(0.5)
+
+
+def run(sfn: Any, arn: str, payload: Any, deadline_s: float = 300.0) -> dict[str, Any]:
+    return wait(sfn, start(sfn, arn, payload), deadline_s)
+
+
+def client(service: str) -> Any:
+    return boto3.client(service)
+
+
+def list_keys(s3: Any, bucket: str, prefix: str) -> list[str]:
+    keys: list[str] = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        keys += [obj["Key"] for obj in page.get("Contents", [])]
+    return keys
