@@ -24,6 +24,9 @@ E2E_VARIABLES: dict[str, object] = {
     "tolerated_failure_count": 0,
     "tolerated_failure_percentage": 0,
     "max_size": 200000,
+    # Short enough that the injected timeout fault is over quickly, long enough for every
+    # chunk these tests run.
+    "compute_timeout": 15,
     "retry": {"max_attempts": 3, "interval_seconds": 1, "backoff_rate": 1.5, "max_delay_seconds": 4},
 }
 

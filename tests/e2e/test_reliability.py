@@ -1,0 +1,155 @@
+"""What the deployed pipeline refuses and what it survives, on LocalStack.
+
+Bad inputs end FAILED with a named error and a cause naming the field; injected faults
+are retried or reported by chunk; several runs at once stay exact and apart; a re-used
+execution name is refused and the earlier result stays intact.
+"""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from tests.e2e.stack import client, list_keys, run, start, unique_name, wait
+from tests.support.utf8_reference import total
+
+pytestmark = pytest.mark.e2e
+
+# (input, the field the cause must name)
+BAD_INPUTS = [
+    pytest.param({}, "size", id="missing-size"),
+    pytest.param({"size": 0}, "size", id="zero"),
+    pytest.param({"size": -5}, "size", id="negative"),
+    pytest.param({"size": 10.5}, "size", id="float"),
+    pytest.param({"size": "1024"}, "size", id="string"),
+    pytest.param({"size": True}, "size", id="boolean"),
+    pytest.param({"size": None}, "size", id="null"),
+    pytest.param({"size": 10**12}, "size", id="beyond-max"),
+    pytest.param({"size": 10, "colour": "red"}, "colour", id="unknown-field"),
+    pytest.param({"size": 10, "chunk_size": 0}, "chunk_size", id="chunk-size-zero"),
+    pytest.param({"size": 10, "chunk_size": "big"}, "chunk_size", id="chunk-size-string"),
+    pytest.param({"size": 10, "kernel": "quantum"}, "kernel", id="unknown-kernel"),
+    pytest.param({"size": 10, "workload": "nope"}, "workload", id="unknown-workload"),
+    pytest.param([1024], "input", id="array-not-object"),
+    pytest.param({"size": [1024]}, "size", id="list-size"),
+    pytest.param({"size": 10, "pad": "x" * 200_000}, "input", id="oversized-payload"),
+    pytest.param({"size": 2000, "kernel": "reference"}, "size", id="reference-too-large"),
+]
+
+
+@pytest.mark.parametrize(("payload", "field"), BAD_INPUTS)
+def test_bad_input_fails_with_a_named_error_and_writes_nothing(deployed_stack, payload, field):
+    sfn, s3 = client("stepfunctions"), client("s3")
+    desc = run(sfn, deployed_stack["state_machine_arn"], payload)
+
+    assert desc["status"] == "FAILED"
+    assert desc["error"] == "InvalidInputError"
+    cause = desc["cause"]
+    assert cause.startswith(f"{field}:"), cause
+    assert "Traceback" not in cause
+    # Nothing of the run reached the bucket.
+    assert list_keys(s3, deployed_stack["results_bucket_name"], f"runs/{desc['name']}/") == []
+
+
+def test_transient_and_throttling_faults_are_retried_and_the_answer_stays_exact(deployed_stack):
+    sfn = client("stepfunctions")
+    payload = {
+        "size": 640,
+        "chunk_size": 64,
+        "fault": {
+            "transient": {"chunks": [0, 3], "failures": 2},
+            "throttle": {"chunks": [5], "failures": 1},
+        },
+    }
+    desc = run(sfn, deployed_stack["state_machine_arn"], payload)
+    assert desc["status"] == "SUCCEEDED", desc.get("cause")
+    assert json.loads(desc["output"])["total_sum"] == str(total(640))
+
+    # The history shows the retries really happened (one failed attempt per injected failure).
+    events = sfn_child_failures(sfn, desc["executionArn"])
+    assert events >= 5, events
+
+
+def sfn_child_failures(sfn, execution_arn: str) -> int:
+    """Count failed Lambda attempts across the map run's child executions."""
+    runs = sfn.list_map_runs(executionArn=execution_arn)["mapRuns"]
+    failures = 0
+    for map_run in runs:
+        children = sfn.list_executions(mapRunArn=map_run["mapRunArn"])["executions"]
+        for child in children:
+            history = sfn.get_execution_history(executionArn=child["executionArn"])["events"]
+            failures += sum(1 for e in history if e["type"] == "TaskFailed")
+    return failures
+
+
+def test_a_permanent_failure_fails_the_run_naming_the_chunk(deployed_stack):
+    sfn, s3 = client("stepfunctions"), client("s3")
+    bucket = deployed_stack["results_bucket_name"]
+    desc = run(
+        sfn,
+        deployed_stack["state_machine_arn"],
+        {"size": 640, "chunk_size": 64, "fault": {"permanent": {"chunks": [7]}}},
+    )
+    assert desc["status"] == "FAILED"
+    # The map run exceeds its tolerated failures (none): no sum is attempted.
+    assert desc["error"] == "States.ExceedToleratedFailureThreshold", desc
+    assert list_keys(s3, bucket, f"runs/{desc['name']}/result.txt") == []
+    # The failed chunk is named in the ResultWriter FAILED files, with its error.
+    keys = list_keys(s3, bucket, f"runs/{desc['name']}/results/")
+    failed = [k for k in keys if "FAILED_" in k]
+    assert failed, keys
+    records = json.loads(s3.get_object(Bucket=bucket, Key=failed[0])["Body"].read())
+    assert [json.loads(r["Input"])["chunk"]["chunk_id"] for r in records] == [7]
+    assert records[0]["Error"] == "PermanentComputeError"
+
+
+def test_a_timeout_is_retried_and_the_answer_stays_exact(deployed_stack):
+    sfn = client("stepfunctions")
+    desc = run(
+        sfn,
+        deployed_stack["state_machine_arn"],
+        {"size": 128, "chunk_size": 64, "fault": {"timeout": {"chunks": [1], "failures": 1}}},
+        deadline_s=600,
+    )
+    if desc["status"] == "FAILED":
+        # Reported, naming the timeout, never a wrong sum.
+        assert "Timedout" in (desc.get("error", "") + desc.get("cause", "")), desc
+    else:
+        assert json.loads(desc["output"])["total_sum"] == str(total(128))
+
+
+def test_concurrent_runs_are_all_exact_and_confined_to_their_prefix(deployed_stack):
+    sfn, s3 = client("stepfunctions"), client("s3")
+    arn, bucket = deployed_stack["state_machine_arn"], deployed_stack["results_bucket_name"]
+    sizes = [100, 333, 640, 1024, 1500]
+    arns = [start(sfn, arn, {"size": n}, name=unique_name(f"conc-{n}")) for n in sizes]
+    with ThreadPoolExecutor(len(arns)) as pool:
+        results = list(pool.map(lambda a: wait(sfn, a, 600), arns))
+    names = {d["name"] for d in results}
+    for size, desc in zip(sizes, results, strict=True):
+        assert desc["status"] == "SUCCEEDED", (size, desc.get("cause"))
+        out = json.loads(desc["output"])
+        assert out["total_sum"] == str(total(size))
+        assert out["result_s3_uri"] == f"s3://{bucket}/runs/{desc['name']}/result.txt"
+    # Every object of these runs lives under its own run's prefix.
+    for key in list_keys(s3, bucket, "runs/"):
+        run_id = key.split("/")[1]
+        if run_id in names:
+            assert key.startswith(f"runs/{run_id}/")
+
+
+def test_rerun_with_the_same_name_is_refused_and_the_result_survives(deployed_stack):
+    sfn, s3 = client("stepfunctions"), client("s3")
+    arn, bucket = deployed_stack["state_machine_arn"], deployed_stack["results_bucket_name"]
+    name = unique_name("rerun")
+    first = wait(sfn, start(sfn, arn, {"size": 300}, name=name))
+    assert first["status"] == "SUCCEEDED"
+    before = s3.get_object(Bucket=bucket, Key=f"runs/{name}/result.txt")["Body"].read()
+
+    with pytest.raises(sfn.exceptions.ExecutionAlreadyExists):
+        sfn.start_execution(stateMachineArn=arn, name=name, input=json.dumps({"size": 50}))
+
+    after = s3.get_object(Bucket=bucket, Key=f"runs/{name}/result.txt")["Body"].read()
+    assert after == before == str(total(300)).encode()
