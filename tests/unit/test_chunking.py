@@ -49,9 +49,13 @@ def test_default_chunk_size_is_sensible(
     assert chunks[-1]["stop"] == size
 
 
-def test_reference_kernel_defaults_to_one_item_per_child() -> None:
-    _, params = validate_input({"size": 300, "kernel": "reference"}, Limits())
-    assert params["chunk_size"] == 1
+@pytest.mark.parametrize(
+    ("size", "chunk_size"), [(1, 1), (16, 1), (200, 13), (400, 6), (512, 1), (1024, 1)]
+)
+def test_reference_kernel_chunks_follow_the_item_cost(size: int, chunk_size: int) -> None:
+    # Heavy items get a child each; light runs still fan out to about 16 children.
+    _, params = validate_input({"size": size, "kernel": "reference"}, Limits())
+    assert params["chunk_size"] == chunk_size
 
 
 def test_requested_chunk_size_beyond_max_chunks_is_refused() -> None:

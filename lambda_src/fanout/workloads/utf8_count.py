@@ -37,6 +37,9 @@ KERNELS = ("fast", "reference")
 # The reference kernel needs about 6 minutes for i = 1023 on one core; beyond that a
 # single item would outgrow Lambda's 15-minute ceiling soon.
 REFERENCE_MAX_SIZE = 1024
+# Default chunking of the reference kernel: estimated seconds per child at most this.
+REFERENCE_CHILD_BUDGET_S = 30.0
+REFERENCE_SECONDS_AT_512 = 17.0
 # A run returns the number itself in its summary up to this many digits.
 TOTAL_SUM_MAX_DIGITS = 100_000
 # Coefficients of f(i) = C1 f(i-1) + C2 f(i-2) + C3 f(i-3) + C4 f(i-4).
@@ -58,10 +61,21 @@ def validate(params: dict[str, Any], limits: Limits) -> dict[str, Any]:
         # Enough items per child to be worth a child; about 200 children for large runs.
         default = max(64, math.ceil(size / 200))
     else:
-        # Reference items are heavy: one per child unless the run is very large.
-        default = 1
+        default = reference_chunk_size(size)
     chunk_size = choose_chunk_size(params, limits, default)
     return {"size": size, "chunk_size": chunk_size, "kernel": kernel}
+
+
+def reference_seconds(i: int) -> float:
+    """Rough single-core time of the reference kernel for item i (measured: 17 s at 512)."""
+    return REFERENCE_SECONDS_AT_512 * (i / 512) ** 5
+
+
+def reference_chunk_size(size: int) -> int:
+    """Items per child for the reference kernel: the heaviest chunk stays within
+    REFERENCE_CHILD_BUDGET_S, and a run has at least about 16 children when it can."""
+    by_budget = int(REFERENCE_CHILD_BUDGET_S // max(reference_seconds(size - 1), 1e-9))
+    return max(1, min(by_budget, math.ceil(size / 16)))
 
 
 def plan(params: dict[str, Any]) -> list[Chunk]:
