@@ -1,0 +1,88 @@
+"""Follows "Add your own workload" in docs/workloads.md literally: the module, the registry
+line and the test are taken from the page itself and run through the real handlers."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import fanout.workloads
+import pytest
+from fanout.errors import InvalidInputError
+
+from tests.support.pipeline import Pipeline
+
+pytestmark = pytest.mark.unit
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "workloads.md"
+
+
+def python_blocks() -> list[str]:
+    return re.findall(r"```python\n(.*?)```", DOC.read_text(), flags=re.DOTALL)
+
+
+def block_containing(marker: str) -> str:
+    found = [b for b in python_blocks() if marker in b]
+    assert len(found) == 1, f"docs/workloads.md must hold exactly one block with {marker!r}"
+    return found[0]
+
+
+@pytest.fixture
+def walkthrough(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    # Step 1: the module, written to a file as the page says (here under a temp folder).
+    source = block_containing('NAME = "squares_sum"')
+    path = tmp_path / "squares_sum.py"
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location("fanout.workloads.squares_sum", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "fanout.workloads.squares_sum", module)
+    spec.loader.exec_module(module)
+    # Step 2: the registry block, executed as written; its REGISTRY must keep every
+    # bundled workload and add exactly the new one.
+    namespace: dict[str, Any] = {"Any": Any}
+    exec(block_containing("REGISTRY"), namespace)  # noqa: S102 - the doc's own snippet
+    registry = namespace["REGISTRY"]
+    assert set(registry) - set(fanout.workloads.REGISTRY) == {"squares_sum"}
+    for name, workload in registry.items():
+        monkeypatch.setitem(fanout.workloads.REGISTRY, name, workload)
+    return module
+
+
+def test_walkthrough_test_passes(walkthrough: ModuleType, pipeline: Pipeline) -> None:
+    # Step 3: the page's own test, run against the real handlers.
+    namespace: dict[str, Any] = {}
+    exec(block_containing("def test_squares_sum"), namespace)  # noqa: S102
+    namespace["test_squares_sum"](pipeline)
+
+
+def test_walkthrough_output_matches_the_page(walkthrough: ModuleType, pipeline: Pipeline) -> None:
+    # Step 4: the execution output the page shows.
+    out = pipeline.run({"workload": "squares_sum", "size": 2500, "offset": 3})
+    expected_total = sum((i + 3) ** 2 for i in range(2500))
+    assert out["total"] == str(expected_total)
+    assert out["chunk_count"] == 3
+    text = DOC.read_text()
+    assert f'"total": "{expected_total}"' in text
+    assert '"chunk_count": 3' in text
+
+
+def test_walkthrough_workload_is_validated_like_the_others(
+    walkthrough: ModuleType, pipeline: Pipeline
+) -> None:
+    with pytest.raises(InvalidInputError, match=r"^offset: "):
+        pipeline.plan({"workload": "squares_sum", "size": 10, "offset": -1})
+    with pytest.raises(InvalidInputError, match=r"^kernel: unknown field"):
+        pipeline.plan({"workload": "squares_sum", "size": 10, "kernel": "fast"})
+
+
+def test_bundled_workloads_follow_the_protocol() -> None:
+    for name, workload in fanout.workloads.REGISTRY.items():
+        assert workload.NAME == name
+        assert workload.PARTIAL_ENCODING in {"hex", "json"}
+        for attr in ("validate", "plan", "compute", "reduce"):
+            assert callable(getattr(workload, attr))
