@@ -14,7 +14,15 @@ from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 from fanout_cli import prices
-from fanout_cli.chunking import DEFAULT_MAX_CHUNK_SIZE, chunk_count, default_chunk_size, iter_chunks
+from fanout_cli.chunking import (
+    DEFAULT_MAX_CHUNK_SIZE,
+    DEFAULT_MAX_CHUNKS,
+    DEFAULT_MAX_SIZE,
+    chunk_count,
+    default_chunk_size,
+    iter_chunks,
+    plan_problems,
+)
 
 Kernel = Literal["fast", "reference"]
 ChildType = Literal["STANDARD", "EXPRESS"]
@@ -30,6 +38,14 @@ EXPRESS_MAX_DURATION_S = 300.0
 PARTIAL_INLINE_LIMIT_BYTES = 32 * 1024
 # docs/architecture.md: the summary carries total_sum when digits <= 100000.
 SUMMARY_TOTAL_SUM_MAX_DIGITS = 100_000
+# The deployment's defaults (Terraform variables map_max_concurrency,
+# plan_memory_size, reduce_memory_size, retry.max_attempts).
+DEFAULT_MAX_CONCURRENCY = 40
+DEFAULT_PLAN_MEMORY_MB = 256
+DEFAULT_REDUCE_MEMORY_MB = 1769
+RETRY_MAX_ATTEMPTS = 6
+# The Compute task has two retriers (Lambda service errors; transient compute errors).
+MAX_RETRIES_PER_CHILD = 2 * RETRY_MAX_ATTEMPTS
 # Lambda gives one full vCPU at 1,769 MB; below that, CPU share scales with memory.
 ONE_VCPU_MEMORY_MB = 1769
 
@@ -62,8 +78,9 @@ class CostModel:
     * reference kernel: about 15 s at i = 512 and 100 s at i = 768, growing as
       i**4.5 (the per-item triple loop over (j, k, l) with factorials).
     * a compute invocation adds a fixed overhead (event, encoding, S3 when used);
-      plan and reduce are a few tenths of a second, reduce adds a little per chunk
-      and per result digit (decimal conversion and upload).
+      plan takes a few tenths of a second at its own memory; reduce a few tenths
+      on one vCPU plus a little per chunk and per result digit (decimal
+      conversion with gmpy2, about 0.18 s for 2.2 million digits, and upload).
     """
 
     fast_item_s: float = 1e-6
@@ -116,6 +133,7 @@ class Estimate:
     express_gb_seconds: float
     history_events_parent: int
     history_events_per_child: int | None
+    history_events_per_child_max: int | None
     partials_via_s3: int
     largest_partial_bytes: int
     s3_puts: dict[str, int]
@@ -163,14 +181,12 @@ def result_digits_about(size: int, model: CostModel = DEFAULT_MODEL) -> int:
     return max(1, math.floor(size * model.digits_per_item - 1.0))
 
 
-def partial_bytes_about(
-    chunk_id: int, start: int, stop: int, model: CostModel = DEFAULT_MODEL
-) -> int:
-    """Size of a compute output carrying its value inline (JSON text)."""
-    wrapper = json.dumps(
-        {"chunk_id": chunk_id, "start": start, "stop": stop, "encoding": "hex", "value": ""}
-    )
-    return len(wrapper) + math.ceil(model.hex_chars_per_item * stop)
+def partial_bytes_about(stop: int, model: CostModel = DEFAULT_MODEL) -> int:
+    """JSON size of a chunk's partial (a hex string) for a chunk ending at ``stop``.
+
+    The compute function compares this with the 32 KiB inline limit.
+    """
+    return math.ceil(model.hex_chars_per_item * stop) + 2
 
 
 def effective_concurrency(children: int, max_concurrency: int | None) -> int:
@@ -332,12 +348,16 @@ def estimate(
     kernel: Kernel = "fast",
     memory_mb: int = ONE_VCPU_MEMORY_MB,
     child_type: ChildType = "STANDARD",
-    max_concurrency: int | None = None,
+    max_concurrency: int | None = DEFAULT_MAX_CONCURRENCY,
     retries_per_child: int = 0,
     max_chunk_size: int = DEFAULT_MAX_CHUNK_SIZE,
+    max_chunks: int = DEFAULT_MAX_CHUNKS,
+    max_size: int = DEFAULT_MAX_SIZE,
+    plan_memory_mb: int = DEFAULT_PLAN_MEMORY_MB,
+    reduce_memory_mb: int = DEFAULT_REDUCE_MEMORY_MB,
     model: CostModel = DEFAULT_MODEL,
 ) -> Estimate:
-    """Estimate one ``utf8_count`` run of ``size`` items."""
+    """Estimate one ``utf8_count`` run of ``size`` items (``memory_mb``: the compute function)."""
     if size < 1:
         raise ValueError(f"size must be >= 1, got {size}")
     if kernel not in ("fast", "reference"):
@@ -348,8 +368,13 @@ def estimate(
         raise ValueError("max_concurrency must be >= 0 (0 = no limit)")
     if retries_per_child < 0:
         raise ValueError("retries_per_child must be >= 0")
+    refusals = plan_problems(size, chunk_size, kernel, max_size, max_chunk_size, max_chunks)
     is_default = chunk_size is None
-    chunk = default_chunk_size(size, max_chunk_size) if chunk_size is None else chunk_size
+    chunk = (
+        default_chunk_size(size, kernel, max_chunk_size, max_chunks)
+        if chunk_size is None
+        else chunk_size
+    )
     if chunk < 1:
         raise ValueError(f"chunk size must be >= 1, got {chunk}")
 
@@ -362,7 +387,7 @@ def estimate(
     express_billed_s = 0.0
     partials = 0
     largest_partial = 0
-    for chunk_id, (start, stop) in enumerate(iter_chunks(size, chunk)):
+    for start, stop in iter_chunks(size, chunk):
         t = chunk_seconds(kernel, start, stop, model) * slow
         compute_s += t * attempts
         longest_chunk = max(longest_chunk, t)
@@ -370,7 +395,7 @@ def estimate(
             express_billed_s += ceil_to(
                 t * attempts + model.express_overhead_s, prices.SFN_EXPRESS_DURATION_STEP_S
             )
-        nbytes = partial_bytes_about(chunk_id, start, stop, model)
+        nbytes = partial_bytes_about(stop, model)
         largest_partial = max(largest_partial, nbytes)
         if nbytes > PARTIAL_INLINE_LIMIT_BYTES:
             partials += 1
@@ -380,26 +405,25 @@ def estimate(
     longest_item = item_seconds(kernel, longest_item_index, model) * slow
 
     digits = result_digits_about(size, model)
-    plan_s = model.plan_s * slow
+    plan_s = model.plan_s
     reduce_s = (
         model.reduce_base_s
         + model.reduce_per_chunk_s * children
         + model.reduce_per_digit_s * digits
-    ) * slow
+    ) * cpu_factor(reduce_memory_mb)
     lambda_s = plan_s + compute_s + reduce_s
-    gb_s = lambda_s * memory_mb / 1024
+    gb_s = (plan_s * plan_memory_mb + compute_s * memory_mb + reduce_s * reduce_memory_mb) / 1024
     invocations = {"plan": 1, "compute": children * attempts, "reduce": 1}
     invocations["total"] = sum(invocations.values())
 
+    child_events: int | None
     if child_type == "STANDARD":
         # One transition per child started by the Distributed Map, plus the
         # child's own Compute state and one per retry.
         transitions = PARENT_STATES + children * (1 + attempts)
         express_requests = 0
         express_gb_s = 0.0
-        child_events: int | None = (
-            CHILD_HISTORY_EVENTS + HISTORY_EVENTS_PER_RETRY * retries_per_child
-        )
+        child_events = CHILD_HISTORY_EVENTS + HISTORY_EVENTS_PER_RETRY * retries_per_child
     else:
         transitions = PARENT_STATES + children
         express_requests = children
@@ -417,7 +441,7 @@ def estimate(
     puts["total"] = sum(puts.values())
     gets = {
         "item_reader": 1,
-        "result_writer_manifest_and_files": 1 + result_writer_files,
+        "result_writer": 1 + result_writer_files,
         "partials": partials,
     }
     gets["total"] = sum(gets.values())
@@ -444,7 +468,11 @@ def estimate(
     fitting = None
     if longest_chunk > LAMBDA_MAX_TIMEOUT_S:
         fitting = largest_fitting_chunk_size(kernel, size, chunk, slow, model)
-    notes = (
+    notes = [
+        Note("warning", f"The plan function would refuse this input (InvalidInputError): {why}.")
+        for why in refusals
+    ]
+    notes += (
         timeout_notes(longest_item, longest_item_index, longest_chunk, child_type, fitting)
         + concurrency_notes(children, max_concurrency)
         + history_notes(PARENT_HISTORY_EVENTS, child_events)
@@ -482,6 +510,11 @@ def estimate(
         express_gb_seconds=express_gb_s,
         history_events_parent=PARENT_HISTORY_EVENTS,
         history_events_per_child=child_events,
+        history_events_per_child_max=(
+            None
+            if child_events is None
+            else CHILD_HISTORY_EVENTS + HISTORY_EVENTS_PER_RETRY * MAX_RETRIES_PER_CHILD
+        ),
         partials_via_s3=partials,
         largest_partial_bytes=largest_partial,
         s3_puts=puts,
@@ -505,7 +538,7 @@ def _seconds(value: float) -> str:
 
 def format_estimate(est: Estimate) -> str:
     """The estimate as text for a person."""
-    chunk_note = " (default: max(64, ceil(size/200)), capped)" if est.chunk_size_is_default else ""
+    chunk_note = " (the plan's default)" if est.chunk_size_is_default else ""
     conc = "no limit" if not est.max_concurrency else f"{est.max_concurrency:,}"
     inv = est.lambda_invocations
     lines = [
@@ -529,7 +562,8 @@ def format_estimate(est: Estimate) -> str:
     child_events = (
         "not recorded (Express)"
         if est.history_events_per_child is None
-        else f"{est.history_events_per_child:,} per child"
+        else f"{est.history_events_per_child:,} per child (up to "
+        f"{est.history_events_per_child_max:,} if every retry is used)"
     )
     lines += [
         f"  history events        {est.history_events_parent:,} in the parent; {child_events}",
@@ -537,7 +571,7 @@ def format_estimate(est: Estimate) -> str:
         f"{est.s3_puts['partials']:,}, ResultWriter {est.s3_puts['result_writer']}, "
         f"result + summary 2)",
         f"  S3 GET requests       {est.s3_gets['total']:,} (ItemReader 1, ResultWriter "
-        f"{est.s3_gets['result_writer_manifest_and_files']}, partials {est.s3_gets['partials']:,})",
+        f"{est.s3_gets['result_writer']}, partials {est.s3_gets['partials']:,})",
         f"  result                about {est.result_digits_about:,} decimal digits",
         f"  wall time             about {_seconds(est.wall_seconds_about)}",
         f"  cost (USD, {prices.REGION}, list prices read {prices.READ_ON}, no free tier)",

@@ -20,9 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from fanout_cli import __version__, prices
-from fanout_cli.chunking import DEFAULT_MAX_CHUNK_SIZE
+from fanout_cli.chunking import DEFAULT_MAX_CHUNK_SIZE, DEFAULT_MAX_CHUNKS
 from fanout_cli.download import Downloaded, ResultMismatchError, check, fetch_result
-from fanout_cli.estimate import ONE_VCPU_MEMORY_MB, estimate, format_estimate
+from fanout_cli.estimate import (
+    DEFAULT_MAX_CONCURRENCY,
+    ONE_VCPU_MEMORY_MB,
+    estimate,
+    format_estimate,
+)
 from fanout_cli.follow import FollowTimeout, follow, observe, recent_events
 from fanout_cli.progress import ProgressPrinter
 from fanout_cli.resolve import (
@@ -288,6 +293,7 @@ def cmd_estimate(args: argparse.Namespace) -> int:
         max_concurrency=args.max_concurrency,
         retries_per_child=args.retries_per_child,
         max_chunk_size=args.max_chunk_size,
+        max_chunks=args.max_chunks,
     )
     print(est.to_json() if args.json else format_estimate(est))
     return EXIT_OK
@@ -424,7 +430,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--chunk-size",
         type=_positive_int,
         metavar="C",
-        help="items per child (default: the plan's rule, max(64, ceil(N/200)) capped)",
+        help="items per child (default: the plan's rule: fast max(64, ceil(N/200)), "
+        "reference 1, within max_chunks and max_chunk_size)",
     )
     est.add_argument("--kernel", choices=("fast", "reference"), default="fast")
     est.add_argument(
@@ -432,14 +439,16 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=ONE_VCPU_MEMORY_MB,
         metavar="MB",
-        help=f"Lambda memory (default: {ONE_VCPU_MEMORY_MB}, one vCPU)",
+        help=f"compute function memory (default: {ONE_VCPU_MEMORY_MB}, one vCPU)",
     )
     est.add_argument("--child-type", choices=("STANDARD", "EXPRESS"), default="STANDARD")
     est.add_argument(
         "--max-concurrency",
         type=_non_negative_int,
         metavar="M",
-        help="Distributed Map MaxConcurrency (default: none, i.e. the map's own 10,000)",
+        default=DEFAULT_MAX_CONCURRENCY,
+        help=f"Distributed Map MaxConcurrency, the deployment's map_max_concurrency "
+        f"(default: {DEFAULT_MAX_CONCURRENCY}; 0 = no limit, i.e. the map's own 10,000)",
     )
     est.add_argument(
         "--retries-per-child",
@@ -455,6 +464,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="C",
         help=f"the deployment's max_chunk_size, caps the default (default: "
         f"{DEFAULT_MAX_CHUNK_SIZE})",
+    )
+    est.add_argument(
+        "--max-chunks",
+        type=_positive_int,
+        default=DEFAULT_MAX_CHUNKS,
+        metavar="K",
+        help=f"the deployment's max_chunks (default: {DEFAULT_MAX_CHUNKS})",
     )
     est.add_argument("--json", action="store_true", help="print JSON")
     est.set_defaults(func=cmd_estimate)

@@ -184,7 +184,9 @@ def test_concurrency_limits() -> None:
     notes = concurrency_notes(1001, 1001)
     assert len(notes) == 1 and "1,000" in notes[0].message
     # MaxConcurrency at the Distributed Map maximum is allowed; above it is not
-    assert not any("over the Distributed Map maximum" in n.message for n in concurrency_notes(5, 10000))
+    assert not any(
+        "over the Distributed Map maximum" in n.message for n in concurrency_notes(5, 10000)
+    )
     assert any("over the Distributed Map maximum" in n.message for n in concurrency_notes(5, 10001))
     # no limit with more than 10,000 children: 10,000 run at once, the rest wait
     notes = concurrency_notes(10001, 0)
