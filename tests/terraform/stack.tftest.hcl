@@ -71,7 +71,6 @@ variables {
 
 run "defaults_render_a_distributed_map" {
   command = plan
-
   assert {
     condition     = jsondecode(module.state_machine.definition).StartAt == "Plan"
     error_message = "The state machine must start at Plan."
@@ -143,5 +142,80 @@ run "defaults_render_a_distributed_map" {
       [[6, 2, 2, 60, "FULL"], [6, 2, 2, 60, "FULL"]]
     )
     error_message = "Compute's two retriers must carry the default retry policy with full jitter."
+  }
+}
+
+run "variables_reach_the_map_and_outputs_are_ready_to_use" {
+  command = plan
+
+  variables {
+    name_prefix                  = "hpc"
+    child_execution_type         = "EXPRESS"
+    map_max_concurrency          = 3
+    tolerated_failure_percentage = 12.5
+    tolerated_failure_count      = 2
+  }
+
+  assert {
+    condition = (
+      jsondecode(module.state_machine.definition).States.FanOut.ItemProcessor.ProcessorConfig.ExecutionType == "EXPRESS" &&
+      jsondecode(module.state_machine.definition).States.FanOut.MaxConcurrency == 3 &&
+      jsondecode(module.state_machine.definition).States.FanOut.ToleratedFailurePercentage == 12.5 &&
+      jsondecode(module.state_machine.definition).States.FanOut.ToleratedFailureCount == 2
+    )
+    error_message = "Map variables must reach the definition."
+  }
+
+  assert {
+    condition     = output.results_bucket_name == "hpc-results-123456789012-eu-west-1"
+    error_message = "Bucket name must be <name_prefix>-results-<account>-<region>."
+  }
+
+  assert {
+    condition     = output.function_names == { plan = "hpc-plan", compute = "hpc-compute", reduce = "hpc-reduce" }
+    error_message = "Functions must be named <name_prefix>-<role>."
+  }
+
+  assert {
+    condition = output.log_group_names == {
+      plan          = "/aws/lambda/hpc-plan"
+      compute       = "/aws/lambda/hpc-compute"
+      reduce        = "/aws/lambda/hpc-reduce"
+      state_machine = "/aws/vendedlogs/states/hpc-fanout"
+    }
+    error_message = "Every function and the state machine must have its own log group."
+  }
+
+  assert {
+    condition     = output.start_execution_command == "aws stepfunctions start-execution --region eu-west-1 --state-machine-arn arn:aws:states:eu-west-1:123456789012:stateMachine:fanout-fanout --input '{\"size\": 1024}'"
+    error_message = "start_execution_command must be a ready-to-paste AWS CLI command."
+  }
+}
+
+run "gmpy2_is_packaged_only_with_compute_and_reduce" {
+  command = plan
+
+  assert {
+    condition = (
+      module.compute_function.source_hash == module.reduce_function.source_hash &&
+      module.plan_function.source_hash != module.compute_function.source_hash
+    )
+    error_message = "With gmpy2 on (the default), compute and reduce must carry it and plan must not."
+  }
+}
+
+run "gmpy2_off_packages_the_same_zip_for_all" {
+  command = plan
+
+  variables {
+    enable_gmpy2 = false
+  }
+
+  assert {
+    condition = (
+      module.plan_function.source_hash == module.compute_function.source_hash &&
+      module.compute_function.source_hash == module.reduce_function.source_hash
+    )
+    error_message = "With gmpy2 off every function must get the same sources and no requirements."
   }
 }

@@ -1,0 +1,339 @@
+# Plan-level checks of each module on its own: least-privilege policies, bucket hardening,
+# packaging wiring and the module-level validations. Mocked AWS provider.
+
+mock_provider "aws" {
+  override_during = plan
+
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+  mock_resource "aws_s3_bucket" {
+    defaults = {
+      arn = "arn:aws:s3:::unit-results-123456789012-eu-west-1"
+      id  = "unit-results-123456789012-eu-west-1"
+    }
+  }
+  mock_resource "aws_cloudwatch_log_group" {
+    defaults = {
+      arn = "arn:aws:logs:eu-west-1:123456789012:log-group:unit"
+    }
+  }
+  mock_resource "aws_iam_role" {
+    defaults = {
+      arn = "arn:aws:iam::123456789012:role/unit"
+      id  = "unit"
+    }
+  }
+}
+
+variables {
+  # results_bucket
+  name_prefix            = "unit"
+  account_id             = "123456789012"
+  region                 = "eu-west-1"
+  result_expiration_days = 7
+
+  # state_machine
+  name                         = "unit-fanout"
+  partition                    = "aws"
+  plan_function_arn            = "arn:aws:lambda:eu-west-1:123456789012:function:unit-plan"
+  compute_function_arn         = "arn:aws:lambda:eu-west-1:123456789012:function:unit-compute"
+  reduce_function_arn          = "arn:aws:lambda:eu-west-1:123456789012:function:unit-reduce"
+  bucket_arn                   = "arn:aws:s3:::unit-results-123456789012-eu-west-1"
+  child_execution_type         = "EXPRESS"
+  max_concurrency              = 7
+  tolerated_failure_percentage = 2.5
+  tolerated_failure_count      = 3
+  retry                        = { max_attempts = 4, interval_seconds = 3, backoff_rate = 1.5, max_delay_seconds = 30 }
+  log_level                    = "ALL"
+  log_retention_days           = 30
+
+  # lambda_function
+  function_name = "unit-compute"
+  description   = "unit test"
+  handler       = "compute_handler.handler"
+  source_dir    = "./modules/lambda_function/scripts"
+  build_dir     = "./.build"
+  requirements  = ["gmpy2==2.2.1"]
+  runtime       = "python3.12"
+  architecture  = "arm64"
+  memory_size   = 1769
+  timeout       = 900
+  environment   = { RESULTS_BUCKET = "b", LOG_LEVEL = "INFO" }
+  policy_statements = [
+    { sid = "WriteLargePartials", actions = ["s3:PutObject"], resources = ["arn:aws:s3:::b/runs/*/partials/*"] },
+  ]
+}
+
+run "results_bucket_is_private_encrypted_tls_only_and_expires_runs" {
+  command = plan
+
+  module {
+    source = "./modules/results_bucket"
+  }
+
+  assert {
+    condition     = aws_s3_bucket.this.bucket == "unit-results-123456789012-eu-west-1"
+    error_message = "Bucket name must be <prefix>-results-<account>-<region>."
+  }
+
+  assert {
+    condition     = aws_s3_bucket.this.force_destroy == false
+    error_message = "force_destroy must default to false."
+  }
+
+  assert {
+    condition = alltrue([
+      aws_s3_bucket_public_access_block.this.block_public_acls,
+      aws_s3_bucket_public_access_block.this.block_public_policy,
+      aws_s3_bucket_public_access_block.this.ignore_public_acls,
+      aws_s3_bucket_public_access_block.this.restrict_public_buckets,
+    ])
+    error_message = "All public access must be blocked."
+  }
+
+  assert {
+    condition     = one([for r in aws_s3_bucket_server_side_encryption_configuration.this.rule : one(r.apply_server_side_encryption_by_default).sse_algorithm]) == "AES256"
+    error_message = "Objects must be encrypted at rest (SSE-S3)."
+  }
+
+  assert {
+    condition = (
+      one(aws_s3_bucket_lifecycle_configuration.this.rule).filter[0].prefix == "runs/" &&
+      one(aws_s3_bucket_lifecycle_configuration.this.rule).expiration[0].days == 7 &&
+      one(aws_s3_bucket_lifecycle_configuration.this.rule).status == "Enabled"
+    )
+    error_message = "Objects under runs/ must expire after result_expiration_days."
+  }
+
+  assert {
+    condition = (
+      jsondecode(aws_s3_bucket_policy.this.policy).Statement[0].Effect == "Deny" &&
+      jsondecode(aws_s3_bucket_policy.this.policy).Statement[0].Condition == { Bool = { "aws:SecureTransport" = "false" } } &&
+      jsondecode(aws_s3_bucket_policy.this.policy).Statement[0].Resource == [
+        "arn:aws:s3:::unit-results-123456789012-eu-west-1",
+        "arn:aws:s3:::unit-results-123456789012-eu-west-1/*",
+      ]
+    )
+    error_message = "The bucket policy must deny every request without TLS, on the bucket and its objects."
+  }
+}
+
+run "state_machine_role_is_least_privilege" {
+  command = plan
+
+  module {
+    source = "./modules/state_machine"
+  }
+
+  assert {
+    condition = (
+      { for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Sid => s.Resource } ==
+      {
+        InvokeOwnFunctions = [
+          "arn:aws:lambda:eu-west-1:123456789012:function:unit-plan",
+          "arn:aws:lambda:eu-west-1:123456789012:function:unit-compute",
+          "arn:aws:lambda:eu-west-1:123456789012:function:unit-reduce",
+          "arn:aws:lambda:eu-west-1:123456789012:function:unit-plan:*",
+          "arn:aws:lambda:eu-west-1:123456789012:function:unit-compute:*",
+          "arn:aws:lambda:eu-west-1:123456789012:function:unit-reduce:*",
+        ]
+        StartOwnChildExecutions = ["arn:aws:states:eu-west-1:123456789012:stateMachine:unit-fanout"]
+        ManageOwnChildExecutions = [
+          "arn:aws:states:eu-west-1:123456789012:execution:unit-fanout/*",
+          "arn:aws:states:eu-west-1:123456789012:express:unit-fanout/*",
+        ]
+        ReadChunkLists       = ["arn:aws:s3:::unit-results-123456789012-eu-west-1/runs/*/chunks.json"]
+        WriteChildResults    = ["arn:aws:s3:::unit-results-123456789012-eu-west-1/runs/*/results/*"]
+        DeliverExecutionLogs = ["*"]
+      }
+    )
+    error_message = "The state machine role must reach only its functions, its own executions and its run prefixes (and no X-Ray unless tracing)."
+  }
+
+  assert {
+    condition = (
+      aws_sfn_state_machine.this.type == "STANDARD" &&
+      one(aws_sfn_state_machine.this.logging_configuration).level == "ALL" &&
+      one(aws_sfn_state_machine.this.logging_configuration).include_execution_data &&
+      one(aws_sfn_state_machine.this.tracing_configuration).enabled == false
+    )
+    error_message = "State machine must be STANDARD, log at the requested level, and trace only when asked."
+  }
+
+  assert {
+    condition = (
+      jsondecode(aws_sfn_state_machine.this.definition).States.FanOut.ItemProcessor.ProcessorConfig.ExecutionType == "EXPRESS" &&
+      jsondecode(aws_sfn_state_machine.this.definition).States.FanOut.MaxConcurrency == 7 &&
+      jsondecode(aws_sfn_state_machine.this.definition).States.FanOut.ToleratedFailurePercentage == 2.5 &&
+      jsondecode(aws_sfn_state_machine.this.definition).States.FanOut.ToleratedFailureCount == 3
+    )
+    error_message = "Map knobs must come from the variables."
+  }
+
+  assert {
+    condition = alltrue([
+      for r in jsondecode(aws_sfn_state_machine.this.definition).States.FanOut.ItemProcessor.States.Compute.Retry :
+      r.MaxAttempts == 4 && r.IntervalSeconds == 3 && r.BackoffRate == 1.5 && r.MaxDelaySeconds == 30
+    ])
+    error_message = "Compute's retriers must follow the retry variable."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_log_group.this.name == "/aws/vendedlogs/states/unit-fanout" && aws_cloudwatch_log_group.this.retention_in_days == 30
+    error_message = "State machine log group must be under /aws/vendedlogs/states/ with the given retention."
+  }
+}
+
+run "state_machine_tracing_adds_xray_only_when_enabled" {
+  command = plan
+
+  module {
+    source = "./modules/state_machine"
+  }
+
+  variables {
+    enable_xray_tracing = true
+  }
+
+  assert {
+    condition = (
+      one([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Action if s.Sid == "XRayTracing"]) ==
+      ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"] &&
+      one(aws_sfn_state_machine.this.tracing_configuration).enabled
+    )
+    error_message = "Tracing must enable X-Ray on the state machine and grant only the X-Ray write actions."
+  }
+}
+
+run "lambda_function_is_packaged_by_terraform_with_a_source_hash" {
+  command = plan
+
+  module {
+    source = "./modules/lambda_function"
+  }
+
+  assert {
+    condition     = aws_lambda_function.this.source_code_hash == output.source_hash && terraform_data.package.triggers_replace == [output.source_hash]
+    error_message = "source_code_hash must be the hash that triggers repackaging."
+  }
+
+  assert {
+    condition     = output.package_path == "./.build/unit-compute-${output.source_hash}.zip" && terraform_data.package.input == output.package_path
+    error_message = "The zip must be <build_dir>/<function_name>-<source hash>.zip."
+  }
+
+  assert {
+    condition     = length(aws_lambda_function.this.source_code_hash) == 64
+    error_message = "The source hash must be a sha256 hex digest."
+  }
+
+  assert {
+    condition = (
+      aws_lambda_function.this.architectures == tolist(["arm64"]) &&
+      aws_lambda_function.this.timeout == 900 &&
+      aws_lambda_function.this.memory_size == 1769 &&
+      one(aws_lambda_function.this.environment).variables == tomap({ RESULTS_BUCKET = "b", LOG_LEVEL = "INFO" }) &&
+      one(aws_lambda_function.this.tracing_config).mode == "PassThrough"
+    )
+    error_message = "Function settings must follow the variables."
+  }
+
+  assert {
+    condition = (
+      jsondecode(aws_iam_role_policy.this.policy).Statement == [
+        {
+          Sid      = "OwnLogGroup"
+          Effect   = "Allow"
+          Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+          Resource = ["arn:aws:logs:eu-west-1:123456789012:log-group:unit:*"]
+        },
+        {
+          Sid      = "WriteLargePartials"
+          Effect   = "Allow"
+          Action   = ["s3:PutObject"]
+          Resource = ["arn:aws:s3:::b/runs/*/partials/*"]
+        },
+      ]
+    )
+    error_message = "The function role must write only to its own log group plus the statements passed in."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_log_group.this.name == "/aws/lambda/unit-compute" && aws_cloudwatch_log_group.this.retention_in_days == 30
+    error_message = "The function's log group must be /aws/lambda/<name> with the given retention."
+  }
+}
+
+run "lambda_function_hash_follows_requirements_and_architecture" {
+  command = plan
+
+  module {
+    source = "./modules/lambda_function"
+  }
+
+  variables {
+    requirements = []
+  }
+
+  assert {
+    condition     = aws_lambda_function.this.source_code_hash != run.lambda_function_is_packaged_by_terraform_with_a_source_hash.source_hash
+    error_message = "Changing the requirements must change the source hash (and so repackage)."
+  }
+}
+
+run "lambda_function_rejects_bad_inputs" {
+  command = plan
+
+  module {
+    source = "./modules/lambda_function"
+  }
+
+  variables {
+    function_name = "has spaces"
+    runtime       = "python2.7"
+    architecture  = "sparc"
+    memory_size   = 64
+    timeout       = 901
+  }
+
+  expect_failures = [var.function_name, var.runtime, var.architecture, var.memory_size, var.timeout]
+}
+
+run "state_machine_rejects_bad_inputs" {
+  command = plan
+
+  module {
+    source = "./modules/state_machine"
+  }
+
+  variables {
+    name                         = "has spaces"
+    child_execution_type         = "SYNC"
+    max_concurrency              = 0
+    tolerated_failure_percentage = -1
+    tolerated_failure_count      = 1.5
+    log_level                    = "DEBUG"
+  }
+
+  expect_failures = [
+    var.name, var.child_execution_type, var.max_concurrency,
+    var.tolerated_failure_percentage, var.tolerated_failure_count, var.log_level,
+  ]
+}
+
+run "results_bucket_rejects_bad_expiration" {
+  command = plan
+
+  module {
+    source = "./modules/results_bucket"
+  }
+
+  variables {
+    result_expiration_days = 0
+  }
+
+  expect_failures = [var.result_expiration_days]
+}
