@@ -1,0 +1,86 @@
+"""End-to-end fixtures: a LocalStack for the test session, and AWS clients pointed at it.
+
+LocalStack is started with ``emulation.lsctl`` on ``LOCALSTACK_PORT`` (default 4566) and stopped
+at the end of the session, unless one already runs there (then it is reused and left running)
+or ``LOCALSTACK_ENDPOINT`` names another one (a Docker container, say), which is used as it is.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import boto3
+import pytest
+
+from emulation import lsctl
+from tests.e2e.stack import deployed_stack  # noqa: F401  (the deployed product, for every suite)
+
+TEST_ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": "test",
+    "AWS_SECRET_ACCESS_KEY": "test",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+# variables that would send the SDK elsewhere than the test endpoint, or change who it is
+MASKED_ENVIRONMENT = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_REGION")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything under tests/e2e is an e2e test."""
+    for item in items:
+        if "tests/e2e/" in str(item.path).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def localstack_endpoint() -> Iterator[str]:
+    """The LocalStack endpoint for this session, with the AWS SDK environment pointed at it.
+
+    Sets AWS_ENDPOINT_URL, test credentials and us-east-1 for the session and restores the
+    previous environment afterwards.
+    """
+    port = lsctl.default_port()
+    external = bool(os.environ.get("LOCALSTACK_ENDPOINT"))
+    already_running = not external and lsctl.localstack_pid(port) is not None
+    url = lsctl.start(port)
+    started_here = not external and not already_running
+    saved = {
+        key: os.environ.get(key)
+        for key in ("AWS_ENDPOINT_URL", *TEST_ENVIRONMENT, *MASKED_ENVIRONMENT)
+    }
+    os.environ.update({"AWS_ENDPOINT_URL": url, **TEST_ENVIRONMENT})
+    for key in MASKED_ENVIRONMENT:
+        os.environ.pop(key, None)
+    try:
+        yield url
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        if started_here:
+            lsctl.stop(port)
+
+
+@pytest.fixture(scope="session")
+def boto3_session(localstack_endpoint: str) -> boto3.session.Session:
+    """A boto3 session with the test credentials and region."""
+    return boto3.session.Session(
+        aws_access_key_id=TEST_ENVIRONMENT["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=TEST_ENVIRONMENT["AWS_SECRET_ACCESS_KEY"],
+        region_name=TEST_ENVIRONMENT["AWS_DEFAULT_REGION"],
+    )
+
+
+@pytest.fixture(scope="session")
+def aws_client(
+    localstack_endpoint: str, boto3_session: boto3.session.Session
+) -> Callable[..., Any]:
+    """Client factory: ``aws_client("lambda")`` is a client for the test endpoint."""
+
+    def make(service: str, **kwargs: Any) -> Any:
+        return boto3_session.client(service, endpoint_url=localstack_endpoint, **kwargs)
+
+    return make
