@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 READ_BLOCK = 1 << 20
 DIGITS = b"0123456789"
@@ -22,7 +22,7 @@ class Downloaded:
     non_digits: int  # bytes other than 0-9 (a leading '-' counts here)
 
 
-def copy_and_hash(body: Any, dest: BinaryIO) -> Downloaded:
+def copy_and_hash(body: Any, dest: IO[bytes]) -> Downloaded:
     """Copy a readable body (S3 StreamingBody or any file) to ``dest``, hashing and counting."""
     digest = hashlib.sha256()
     size = digits = 0
@@ -54,7 +54,7 @@ def check(got: Downloaded, summary: dict[str, Any]) -> None:
         raise ResultMismatchError("; ".join(problems))
 
 
-def fetch_result(s3: Any, bucket: str, key: str, dest: BinaryIO) -> Downloaded:
+def fetch_result(s3: Any, bucket: str, key: str, dest: IO[bytes]) -> Downloaded:
     response = s3.get_object(Bucket=bucket, Key=key)
     body = response["Body"]
     try:
