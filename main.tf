@@ -19,7 +19,7 @@ locals {
   build_dir  = "${path.root}/.build"
 
   bucket_arn   = module.results_bucket.bucket_arn
-  requirements = var.enable_gmpy2 ? ["gmpy2==2.2.1"] : []
+  requirements = var.enable_gmpy2 ? ["gmpy2==2.3.2"] : []
 
   common_environment = {
     RESULTS_BUCKET = module.results_bucket.bucket_name

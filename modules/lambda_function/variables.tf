@@ -30,7 +30,7 @@ variable "build_dir" {
 
 variable "requirements" {
   type        = list(string)
-  description = "pip requirements installed into the zip as manylinux wheels for the function's runtime and architecture, e.g. [\"gmpy2==2.2.1\"]."
+  description = "pip requirements installed into the zip as manylinux wheels for the function's runtime and architecture, e.g. [\"gmpy2==2.3.2\"]."
   default     = []
 }
 

@@ -56,7 +56,7 @@ variables {
   handler       = "compute_handler.handler"
   source_dir    = "./modules/lambda_function/scripts"
   build_dir     = "./.build"
-  requirements  = ["gmpy2==2.2.1"]
+  requirements  = ["gmpy2==2.3.2"]
   runtime       = "python3.12"
   architecture  = "arm64"
   memory_size   = 1769

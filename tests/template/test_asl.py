@@ -1,0 +1,240 @@
+"""The real ASL template, rendered by Terraform, is a sound Distributed Map state machine."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.template
+
+LAMBDA_TRANSIENT = [
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
+]
+COMPUTE_TRANSIENT = ["TransientComputeError", "ComputeThrottledError"]
+ARN = "arn:aws:lambda:eu-west-1:123456789012:function:tpl-{}"
+
+
+@pytest.fixture(scope="module")
+def rendered(render_asl: Callable[..., dict]) -> dict:
+    return render_asl()
+
+
+@pytest.fixture(scope="module")
+def asl(rendered: dict) -> dict:
+    return rendered["json"]
+
+
+def state_machines(definition: dict) -> Iterator[dict]:
+    """The top-level machine and every nested one (map processors)."""
+    yield definition
+    for state in definition["States"].values():
+        for key in ("ItemProcessor", "Iterator"):
+            if key in state:
+                yield from state_machines(state[key])
+
+
+def transitions(state: dict) -> list[str]:
+    targets = [state[key] for key in ("Next", "Default") if key in state]
+    targets += [choice["Next"] for choice in state.get("Choices", [])]
+    targets += [catcher["Next"] for catcher in state.get("Catch", [])]
+    return targets
+
+
+def all_strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from all_strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from all_strings(item)
+
+
+def test_no_template_syntax_is_left(rendered: dict) -> None:
+    assert "${" not in rendered["text"]
+    assert "%{" not in rendered["text"]
+
+
+def test_every_transition_target_exists(asl: dict) -> None:
+    for machine in state_machines(asl):
+        names = set(machine["States"])
+        assert machine["StartAt"] in names
+        for name, state in machine["States"].items():
+            for target in transitions(state):
+                assert target in names, f"{name} -> {target}: no such state"
+
+
+def test_every_state_is_reachable(asl: dict) -> None:
+    for machine in state_machines(asl):
+        seen: set[str] = set()
+        todo = [machine["StartAt"]]
+        while todo:
+            name = todo.pop()
+            if name not in seen:
+                seen.add(name)
+                todo.extend(transitions(machine["States"][name]))
+        assert seen == set(machine["States"]), f"unreachable: {set(machine['States']) - seen}"
+
+
+def test_every_non_terminal_state_moves_on(asl: dict) -> None:
+    for machine in state_machines(asl):
+        for name, state in machine["States"].items():
+            if state["Type"] in ("Succeed", "Fail"):
+                assert "Next" not in state and "End" not in state, name
+            elif state["Type"] == "Choice":
+                assert state["Choices"] and "Default" in state, name
+            else:
+                assert ("Next" in state) != (state.get("End") is True), name
+
+
+def test_top_level_flow_matches_the_contract(asl: dict) -> None:
+    states = asl["States"]
+    assert asl["StartAt"] == "Plan"
+    assert {name: s["Type"] for name, s in states.items()} == {
+        "Plan": "Task",
+        "InvalidInput": "Fail",
+        "FanOut": "Map",
+        "Reduce": "Task",
+        "Verdict": "Choice",
+        "Done": "Succeed",
+        "Differences": "Fail",
+    }
+    assert [states["Plan"]["Next"], states["FanOut"]["Next"], states["Reduce"]["Next"]] == [
+        "FanOut",
+        "Reduce",
+        "Verdict",
+    ]
+
+
+def test_arns_are_filled_in(asl: dict) -> None:
+    states = asl["States"]
+    compute = states["FanOut"]["ItemProcessor"]["States"]["Compute"]
+    assert states["Plan"]["Parameters"]["FunctionName"] == ARN.format("plan")
+    assert compute["Parameters"]["FunctionName"] == ARN.format("compute")
+    assert states["Reduce"]["Parameters"]["FunctionName"] == ARN.format("reduce")
+    for task in (states["Plan"], compute, states["Reduce"]):
+        assert task["Resource"] == "arn:aws:states:::lambda:invoke"
+    arns = [s for s in all_strings(asl) if s.startswith("arn:")]
+    assert all(arn.startswith("arn:aws:") for arn in arns), arns
+
+
+def test_plan_puts_its_result_at_plan_and_catches_invalid_input(asl: dict) -> None:
+    plan = asl["States"]["Plan"]
+    assert plan["Parameters"]["Payload"] == {
+        "execution_name.$": "$$.Execution.Name",
+        "input.$": "$",
+    }
+    assert plan["ResultSelector"] == {"plan.$": "$.Payload"}
+    assert plan["ResultPath"] == "$"
+    assert [r["ErrorEquals"] for r in plan["Retry"]] == [LAMBDA_TRANSIENT]
+    assert plan["Catch"] == [
+        {"ErrorEquals": ["InvalidInputError"], "ResultPath": "$.error", "Next": "InvalidInput"}
+    ]
+    assert asl["States"]["InvalidInput"] == {
+        "Type": "Fail",
+        "Comment": asl["States"]["InvalidInput"]["Comment"],
+        "Error": "InvalidInputError",
+        "CausePath": "$.error.Cause",
+    }
+
+
+def test_fan_out_is_a_distributed_map_over_the_chunk_list(asl: dict) -> None:
+    fan_out = asl["States"]["FanOut"]
+    assert fan_out["ItemProcessor"]["ProcessorConfig"] == {
+        "Mode": "DISTRIBUTED",
+        "ExecutionType": "STANDARD",
+    }
+    assert fan_out["ItemReader"] == {
+        "Resource": "arn:aws:states:::s3:getObject",
+        "ReaderConfig": {"InputType": "JSON"},
+        "Parameters": {"Bucket.$": "$.plan.bucket", "Key.$": "$.plan.chunks_key"},
+    }
+    assert fan_out["ItemSelector"] == {"run.$": "$.plan.run", "chunk.$": "$$.Map.Item.Value"}
+    assert fan_out["ResultWriter"] == {
+        "Resource": "arn:aws:states:::s3:putObject",
+        "Parameters": {"Bucket.$": "$.plan.bucket", "Prefix.$": "$.plan.results_prefix"},
+    }
+    assert fan_out["ResultPath"] == "$.map"
+    assert fan_out["MaxConcurrency"] == 40
+
+
+def test_tolerated_failures_are_typed_numbers(asl: dict) -> None:
+    fan_out = asl["States"]["FanOut"]
+    for key in ("ToleratedFailurePercentage", "ToleratedFailureCount", "MaxConcurrency"):
+        assert type(fan_out[key]) is int, f"{key} must be a JSON number, not {fan_out[key]!r}"
+
+
+def test_compute_retries_transient_errors_with_backoff_and_jitter(asl: dict) -> None:
+    compute = asl["States"]["FanOut"]["ItemProcessor"]["States"]["Compute"]
+    assert compute["Parameters"]["Payload"] == {
+        "run.$": "$.run",
+        "chunk.$": "$.chunk",
+        "attempt.$": "$$.State.RetryCount",
+    }
+    assert compute["OutputPath"] == "$.Payload"
+    assert [r["ErrorEquals"] for r in compute["Retry"]] == [LAMBDA_TRANSIENT, COMPUTE_TRANSIENT]
+    for retrier in compute["Retry"]:
+        assert {k: v for k, v in retrier.items() if k != "ErrorEquals"} == {
+            "IntervalSeconds": 2,
+            "BackoffRate": 2,
+            "MaxAttempts": 6,
+            "MaxDelaySeconds": 60,
+            "JitterStrategy": "FULL",
+        }
+        assert all(type(retrier[k]) is int for k in ("IntervalSeconds", "MaxAttempts"))
+
+
+def test_reduce_gets_the_plan_and_the_result_writer_details(asl: dict) -> None:
+    reduce = asl["States"]["Reduce"]
+    assert reduce["Parameters"]["Payload"] == {
+        "plan.$": "$.plan",
+        "result_writer.$": "$.map.ResultWriterDetails",
+    }
+    assert reduce["OutputPath"] == "$.Payload"
+    assert [r["ErrorEquals"] for r in reduce["Retry"]] == [LAMBDA_TRANSIENT]
+
+
+def test_verdict_succeeds_only_on_ok(asl: dict) -> None:
+    verdict = asl["States"]["Verdict"]
+    assert verdict["Choices"] == [{"Variable": "$.verdict", "StringEquals": "OK", "Next": "Done"}]
+    assert verdict["Default"] == "Differences"
+    differences = asl["States"]["Differences"]
+    assert (differences["ErrorPath"], differences["CausePath"]) == ("$.error", "$.cause")
+
+
+def test_variables_reach_the_definition(render_asl: Callable[..., dict]) -> None:
+    # GIVEN EXPRESS children, a fractional tolerance and a custom retry policy
+    asl = render_asl(
+        child_execution_type="EXPRESS",
+        tolerated_failure_percentage=2.5,
+        retry={
+            "max_attempts": 3,
+            "interval_seconds": 5,
+            "backoff_rate": 1.5,
+            "max_delay_seconds": 9,
+        },
+    )["json"]
+    # THEN they appear, typed, in the map and in every retrier
+    fan_out = asl["States"]["FanOut"]
+    assert fan_out["ItemProcessor"]["ProcessorConfig"]["ExecutionType"] == "EXPRESS"
+    assert fan_out["ToleratedFailurePercentage"] == 2.5
+    retriers = [
+        *asl["States"]["Plan"]["Retry"],
+        *fan_out["ItemProcessor"]["States"]["Compute"]["Retry"],
+        *asl["States"]["Reduce"]["Retry"],
+    ]
+    assert len(retriers) == 4
+    for retrier in retriers:
+        assert (
+            retrier["MaxAttempts"],
+            retrier["IntervalSeconds"],
+            retrier["BackoffRate"],
+            retrier["MaxDelaySeconds"],
+        ) == (3, 5, 1.5, 9)
