@@ -170,7 +170,7 @@ def _ensure_venv(venv: Path, python: Path, progress: Progress) -> Path:
 
 def localstack_stamp() -> str:
     """Pins, extension metadata and the interpreter LocalStack should run with."""
-    version = _python_version(find_localstack_python())
+    version = _python_version(find_localstack_python()) or (0, 0)
     return f"{_stamp(CONSTRAINTS, REQUIREMENTS, EXT_PYPROJECT)}-py{version[0]}.{version[1]}"
 
 

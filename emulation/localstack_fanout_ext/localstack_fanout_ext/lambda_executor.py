@@ -237,6 +237,8 @@ class SubprocessRuntimeExecutor(RuntimeExecutor):
     def invoke(self, payload: dict[str, str]) -> InvocationResult:
         with self.lock:
             request_id = payload["invoke-id"]
+            if self.stopped:
+                raise LambdaRuntimeException(f"environment {self.id} is stopped")
             if self.process is None or self.process.poll() is not None:
                 try:
                     self._respawn()
