@@ -7,11 +7,10 @@ SHELL := /bin/sh
 VENV       := .venv
 PYTHON     := $(VENV)/bin/python
 STAMP      := $(VENV)/.installed
-TERRAFORM  ?= terraform
+# Terraform, with this machine's offline provider mirror when it has one.
+TERRAFORM  ?= sh scripts/tf
 SIZE       ?= 1024
 PYTEST_ARGS ?=
-# Offline provider mirror on machines that have one; empty (registry) elsewhere.
-TF_ENV      = TF_CLI_CONFIG_FILE=$$(sh scripts/terraform-cli-config) TF_IN_AUTOMATION=1
 
 .PHONY: help venv check-tools test unit template tf-check localstack-test run \
         localstack-start localstack-stop localstack-status bench fmt lint clean
@@ -20,7 +19,7 @@ help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 check-tools: ## Check the tools this project needs are on the machine
-	@command -v $(TERRAFORM) >/dev/null 2>&1 || { echo "error: terraform not found on PATH; install Terraform >= 1.6 (https://developer.hashicorp.com/terraform/install)" >&2; exit 1; }
+	@$(TERRAFORM) version >/dev/null
 	@sh scripts/find-python >/dev/null
 
 $(STAMP): requirements-dev.txt pyproject.toml | check-tools
@@ -42,9 +41,9 @@ template: $(STAMP) ## Template tests: render the real ASL and check its structur
 
 tf-check: check-tools ## terraform fmt -check, init, validate and terraform test (plan level, mocked provider)
 	$(TERRAFORM) fmt -check -recursive
-	$(TF_ENV) $(TERRAFORM) init -input=false -backend=false >/dev/null
-	$(TF_ENV) $(TERRAFORM) validate
-	$(TF_ENV) $(TERRAFORM) test -test-directory=tests/terraform
+	$(TERRAFORM) init -input=false -backend=false >/dev/null
+	$(TERRAFORM) validate
+	$(TERRAFORM) test -test-directory=tests/terraform
 
 localstack-test: $(STAMP) ## End to end on LocalStack: start it, deploy the real Terraform, run and verify, destroy, stop
 	$(PYTHON) -m emulation.lsctl install

@@ -117,7 +117,7 @@ def bench_end_to_end(sizes: tuple[int, ...], endpoint: str) -> list[dict[str, An
 
     print("\n== End to end on LocalStack ==", flush=True)
     t0 = time.perf_counter()
-    outputs = deploy.apply(endpoint, BENCH_VARIABLES)
+    outputs = deploy.apply(endpoint, BENCH_VARIABLES, workspace="bench")
     print(f"  deploy (terraform apply): {time.perf_counter() - t0:.1f} s", flush=True)
     sfn = boto3.client("stepfunctions", endpoint_url=endpoint)
     arn = str(outputs["state_machine_arn"])
@@ -235,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
             report["end_to_end"] = bench_end_to_end(sizes, endpoint)
         finally:
             if not args.keep:
-                deploy.destroy(endpoint, BENCH_VARIABLES)
+                deploy.destroy(endpoint, BENCH_VARIABLES, workspace="bench")
                 if started_here:
                     lsctl.stop()
     OUT_DIR.mkdir(exist_ok=True)

@@ -43,10 +43,11 @@ def default_endpoint() -> str:
     )
 
 
-def stack_dir_for(endpoint: str) -> Path:
-    """One work folder per endpoint, so two LocalStacks never share a state file."""
+def stack_dir_for(endpoint: str, workspace: str = "default") -> Path:
+    """One work folder per endpoint and workspace, so two LocalStacks, or the tests and
+    `make run` on one LocalStack, never share a state file."""
     parsed = urlparse(endpoint)
-    return WORK_ROOT / f"stack-{parsed.hostname}-{parsed.port or 80}"
+    return WORK_ROOT / f"stack-{parsed.hostname}-{parsed.port or 80}-{workspace}"
 
 
 def require_tool(name: str, hint: str) -> str:
@@ -75,9 +76,9 @@ provider "aws" {{
 """
 
 
-def prepare(endpoint: str, region: str) -> Path:
+def prepare(endpoint: str, region: str, workspace: str = "default") -> Path:
     """Mirror the root module into the work folder and add the provider override."""
-    stack = stack_dir_for(endpoint)
+    stack = stack_dir_for(endpoint, workspace)
     stack.mkdir(parents=True, exist_ok=True)
     for old in stack.glob("*.tf"):
         old.unlink()
@@ -99,16 +100,21 @@ def prepare(endpoint: str, region: str) -> Path:
 
 
 def terraform_env() -> dict[str, str]:
-    """Environment for Terraform: the offline provider mirror when this machine has one."""
+    """Environment for Terraform: the offline provider mirror when this machine has one.
+
+    A TF_CLI_CONFIG_FILE naming a file that exists is respected; otherwise the generated
+    mirror configuration is used when there is a mirror (see scripts/terraform-cli-config).
+    """
     env = dict(os.environ)
-    if "TF_CLI_CONFIG_FILE" not in env:
+    configured = env.get("TF_CLI_CONFIG_FILE")
+    if not configured or not Path(configured).is_file():
+        env.pop("TF_CLI_CONFIG_FILE", None)
         script = REPO_ROOT / "scripts" / "terraform-cli-config"
-        if script.exists():
-            out = subprocess.run(
-                ["sh", str(script)], capture_output=True, text=True, check=False
-            ).stdout.strip()
-            if out:
-                env["TF_CLI_CONFIG_FILE"] = out
+        out = subprocess.run(
+            ["sh", str(script)], capture_output=True, text=True, check=False
+        ).stdout.strip()
+        if out:
+            env["TF_CLI_CONFIG_FILE"] = out
     env.setdefault("TF_IN_AUTOMATION", "1")
     env.setdefault("AWS_ACCESS_KEY_ID", "test")
     env.setdefault("AWS_SECRET_ACCESS_KEY", "test")
@@ -164,19 +170,20 @@ def apply(
     endpoint: str | None = None,
     variables: dict[str, object] | None = None,
     region: str = "us-east-1",
+    workspace: str = "default",
 ) -> dict[str, object]:
     """Deploy (idempotently) and return the root outputs as plain values."""
     endpoint = endpoint or default_endpoint()
-    stack = prepare(endpoint, region)
+    stack = prepare(endpoint, region, workspace)
     init(stack)
     _terraform(
         stack, "apply", "-input=false", "-auto-approve", "-no-color", *_var_args(variables)
     )
-    return outputs(endpoint)
+    return outputs(endpoint, workspace)
 
 
-def outputs(endpoint: str | None = None) -> dict[str, object]:
-    stack = stack_dir_for(endpoint or default_endpoint())
+def outputs(endpoint: str | None = None, workspace: str = "default") -> dict[str, object]:
+    stack = stack_dir_for(endpoint or default_endpoint(), workspace)
     raw = json.loads(_terraform(stack, "output", "-json", capture=True) or "{}")
     return {name: item["value"] for name, item in raw.items()}
 
@@ -185,13 +192,14 @@ def destroy(
     endpoint: str | None = None,
     variables: dict[str, object] | None = None,
     region: str = "us-east-1",
+    workspace: str = "default",
 ) -> None:
     endpoint = endpoint or default_endpoint()
-    stack = stack_dir_for(endpoint)
+    stack = stack_dir_for(endpoint, workspace)
     if not (stack / "terraform.tfstate").exists():
-        print(f"[deploy] nothing deployed at {endpoint}", file=sys.stderr)
+        print(f"[deploy] nothing deployed at {endpoint} ({workspace})", file=sys.stderr)
         return
-    stack = prepare(endpoint, region)
+    stack = prepare(endpoint, region, workspace)
     init(stack)
     _terraform(
         stack, "destroy", "-input=false", "-auto-approve", "-no-color", *_var_args(variables)
@@ -216,14 +224,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("action", choices=["apply", "output", "destroy"])
     parser.add_argument("--endpoint", default=None, help="LocalStack URL (default: %(default)s)")
     parser.add_argument("--var", action="append", default=[], help="Terraform variable name=value")
+    parser.add_argument(
+        "--workspace", default="default", help="separate stack and state (default: %(default)s)"
+    )
     args = parser.parse_args(argv)
     try:
+        variables = _parse_vars(args.var)
         if args.action == "apply":
-            print(json.dumps(apply(args.endpoint, _parse_vars(args.var)), indent=2))
+            outs = apply(args.endpoint, variables, workspace=args.workspace)
+            print(json.dumps(outs, indent=2))
         elif args.action == "output":
-            print(json.dumps(outputs(args.endpoint), indent=2))
+            print(json.dumps(outputs(args.endpoint, args.workspace), indent=2))
         else:
-            destroy(args.endpoint, _parse_vars(args.var))
+            destroy(args.endpoint, variables, workspace=args.workspace)
     except DeployError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

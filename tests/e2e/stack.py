@@ -34,11 +34,11 @@ E2E_VARIABLES: dict[str, object] = {
 @pytest.fixture(scope="session")
 def deployed_stack(localstack_endpoint: str) -> Iterator[dict[str, Any]]:
     """Deploy the real Terraform to LocalStack once per session; destroy it afterwards."""
-    outputs = deploy.apply(localstack_endpoint, E2E_VARIABLES)
+    outputs = deploy.apply(localstack_endpoint, E2E_VARIABLES, workspace="e2e")
     try:
         yield outputs
     finally:
-        deploy.destroy(localstack_endpoint, E2E_VARIABLES)
+        deploy.destroy(localstack_endpoint, E2E_VARIABLES, workspace="e2e")
 
 
 def unique_name(prefix: str) -> str:
