@@ -52,6 +52,7 @@ def test_zip_holds_sorted_python_sources_with_fixed_metadata(source: Path, tmp_p
         assert {i.date_time for i in infos} == {(1980, 1, 1, 0, 0, 0)}
         assert {i.external_attr >> 16 for i in infos} == {0o100644}
         assert archive.read("pkg/mod.py") == b"X = 1\n"
+    assert out.stat().st_mode & 0o777 == 0o644
 
 
 def test_identical_sources_give_identical_bytes(source: Path, tmp_path: Path) -> None:

@@ -113,6 +113,7 @@ def write_zip(output: Path, entries: dict[str, Path]) -> None:
                 info.create_system = 3  # Unix, so the mode below is honoured
                 info.external_attr = (0o100000 | FILE_MODE) << 16
                 archive.writestr(info, entries[name].read_bytes(), compresslevel=9)
+        tmp.chmod(0o644)  # mkstemp creates 0600; the zip is ordinary build output
         tmp.replace(output)
     except BaseException:
         tmp.unlink(missing_ok=True)
