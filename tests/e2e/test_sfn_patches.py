@@ -37,6 +37,7 @@ STANDARD_CHILD_KEYS = {
     "Status",
     "StopDate",
 }
+EXPRESS_CHILD_KEYS = STANDARD_CHILD_KEYS - {"RedriveCount", "RedriveStatus", "RedriveStatusReason"}
 FAILED_CHILD_KEYS = {
     "Cause",
     "Error",
@@ -124,6 +125,7 @@ def fanout_definition(
     tolerance: dict[str, Any] | None = None,
     child_states: dict[str, Any] | None = None,
     child_start: str = "Check",
+    execution_type: str = "STANDARD",
 ) -> dict[str, Any]:
     """A Distributed Map over ``$.items``; a child fails (Fail with ErrorPath/CausePath) when
     its item is ``{"bad": true}`` and otherwise returns ``{"index", "value"}``."""
@@ -149,7 +151,7 @@ def fanout_definition(
         "ItemsPath": "$.items",
         "ItemSelector": {"index.$": "$$.Map.Item.Index", "item.$": "$$.Map.Item.Value"},
         "ItemProcessor": {
-            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": execution_type},
             "StartAt": child_start,
             "States": states,
         },
@@ -372,3 +374,28 @@ def test_retry_count_and_item_value_reach_a_distributed_child(
     assert json.loads(desc["output"]) == [
         {"body": f"{name} on retry 1", "retry": 1} for name in ("a", "b", "c")
     ]
+
+
+def test_express_children_are_accepted_and_recorded(clients: dict[str, Any], bucket: str) -> None:
+    # GIVEN a Distributed Map whose children are EXPRESS executions
+    sfn, s3 = clients["sfn"], clients["s3"]
+    definition = fanout_definition(bucket=bucket, execution_type="EXPRESS")
+    with state_machine(sfn, definition) as arn:
+        stored = json.loads(sfn.describe_state_machine(stateMachineArn=arn)["definition"])
+        # WHEN it runs three items
+        desc = run(sfn, arn, {"items": items(3, bad=set()), "prefix": "runs/x"})
+
+    # THEN the definition is kept as written and the records have the EXPRESS shape
+    processor = stored["States"]["FanOut"]["ItemProcessor"]
+    assert processor["ProcessorConfig"]["ExecutionType"] == "EXPRESS"
+    assert "Comment" not in processor
+    assert desc["status"] == "SUCCEEDED", desc
+    manifest_key = json.loads(desc["output"])["map"]["ResultWriterDetails"]["Key"]
+    manifest, _ = read_json(s3, bucket, manifest_key)
+    [succeeded_file] = manifest["ResultFiles"]["SUCCEEDED"]
+    succeeded, _ = read_json(s3, bucket, succeeded_file["Key"])
+    assert len(succeeded) == 3
+    for record in succeeded:
+        assert set(record) == EXPRESS_CHILD_KEYS
+        assert record["Status"] == "SUCCEEDED"
+    assert sorted(json.loads(r["Output"])["index"] for r in succeeded) == [0, 1, 2]

@@ -32,6 +32,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from localstack_fanout_ext import sfn_definition
+
 LOG = logging.getLogger(__name__)
 
 EXCEEDED_ERROR = "States.ExceedToleratedFailureThreshold"
@@ -269,11 +271,14 @@ def _install() -> None:
         map_state = getattr(_tls, "map_state", None)
         iteration = getattr(map_state, "iteration_component", None)
         config = getattr(iteration, "_processor_config", None)
-        express = getattr(getattr(config, "execution_type", None), "name", "") == "Express"
+        comment = getattr(getattr(iteration, "_comment", None), "comment", None)
+        express = getattr(
+            getattr(config, "execution_type", None), "name", ""
+        ) == "Express" or sfn_definition.is_express_processor(comment)
         self.fanout_state = MapRunState(
             count_declared=bool(getattr(map_state, "fanout_count_declared", True)),
             percentage_declared=bool(getattr(map_state, "fanout_percentage_declared", True)),
-            express=express or bool(getattr(iteration, "fanout_express", False)),
+            express=express,
         )
         _tls.map_run_record = self
 

@@ -3,7 +3,8 @@
 LocalStack's Step Functions interpreter differs from AWS where the pipeline depends on it:
 ResultWriter writes an empty manifest and no result files, a failing Distributed Map child
 becomes ``null`` while the map succeeds, ToleratedFailure* has no effect, an integer
-``ToleratedFailurePercentage`` is refused, and the interpreter rebuilds a JSONPath parser for
+``ToleratedFailurePercentage`` and EXPRESS child executions are refused, and the interpreter
+rebuilds a JSONPath parser for
 every path and a boto client (with an STS call) for every task. Each patch below closes one gap.
 
 ``FANOUT_SFN_PATCHES`` selects them: unset or ``all`` applies every patch, ``none`` applies
@@ -38,7 +39,14 @@ def _apply_map_failures() -> None:
 def _apply_int_tolerated_percentage() -> None:
     from localstack_fanout_ext import sfn_definition
 
-    sfn_definition.apply()
+    sfn_definition.apply("int_tolerated_percentage")
+
+
+def _apply_express_children() -> None:
+    from localstack_fanout_ext import sfn_definition, sfn_map_run
+
+    sfn_definition.apply("express_children")
+    sfn_map_run.apply()
 
 
 def _apply_jsonpath_cache() -> None:
@@ -57,6 +65,7 @@ PATCHES: dict[str, Callable[[], None]] = {
     "result_writer": _apply_result_writer,
     "map_failures": _apply_map_failures,
     "int_tolerated_percentage": _apply_int_tolerated_percentage,
+    "express_children": _apply_express_children,
     "jsonpath_cache": _apply_jsonpath_cache,
     "boto_client_cache": _apply_boto_client_cache,
 }
