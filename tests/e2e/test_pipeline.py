@@ -8,7 +8,7 @@ import json
 import pytest
 
 from tests.e2e.stack import client, list_keys, run
-from tests.support.utf8_reference import total
+from tests.support.utf8_reference import decimal, total
 
 pytestmark = pytest.mark.e2e
 
@@ -68,7 +68,11 @@ def test_large_partials_travel_through_s3_and_the_total_stays_exact(deployed_sta
     desc = run(sfn, deployed_stack["state_machine_arn"], {"size": 20000, "chunk_size": 2000})
     assert desc["status"] == "SUCCEEDED", desc.get("cause")
     out = json.loads(desc["output"])
-    expected = str(total(20000))
-    assert out["digits"] == len(expected)
-    assert out["sha256"] == __import__("hashlib").sha256(expected.encode()).hexdigest()
+    expected = decimal(total(20000))
+    assert out["digits"] == len(expected) > 4300
+    assert out["sha256"] == hashlib.sha256(expected.encode()).hexdigest()
     assert out["total_sum"] == expected
+    # AND some partials really went through S3 (the inline limit is 32 KiB)
+    s3 = client("s3")
+    partials = list_keys(s3, deployed_stack["results_bucket_name"], f"runs/{desc['name']}/partials/")
+    assert partials, "expected the largest partials to travel through S3"
