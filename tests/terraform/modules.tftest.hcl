@@ -101,11 +101,17 @@ run "results_bucket_is_private_encrypted_tls_only_and_expires_runs" {
 
   assert {
     condition = (
-      one(aws_s3_bucket_lifecycle_configuration.this.rule).filter[0].prefix == "runs/" &&
-      one(aws_s3_bucket_lifecycle_configuration.this.rule).expiration[0].days == 7 &&
-      one(aws_s3_bucket_lifecycle_configuration.this.rule).status == "Enabled"
+      [for r in aws_s3_bucket_lifecycle_configuration.this.rule : [r.status, r.filter[0].prefix, r.expiration[0].days] if r.id == "expire-runs"] ==
+      [["Enabled", "runs/", 7]]
     )
     error_message = "Objects under runs/ must expire after result_expiration_days."
+  }
+
+  assert {
+    condition = (
+      [for r in aws_s3_bucket_lifecycle_configuration.this.rule : r.abort_incomplete_multipart_upload[0].days_after_initiation if r.id == "abort-incomplete-uploads"] == [1]
+    )
+    error_message = "Incomplete multipart uploads must be aborted after a day."
   }
 
   assert {
