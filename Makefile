@@ -9,6 +9,7 @@ PYTHON     := $(VENV)/bin/python
 STAMP      := $(VENV)/.installed
 # Terraform, with this machine's offline provider mirror when it has one.
 TERRAFORM  ?= sh scripts/tf
+SYSTEM_PYTHON := $(shell sh scripts/find-python 2>/dev/null || echo python3)
 SIZE       ?= 1024
 PYTEST_ARGS ?=
 
@@ -19,7 +20,7 @@ help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 check-tools: ## Check the tools this project needs are on the machine
-	@$(TERRAFORM) version >/dev/null
+	@$(TERRAFORM) version -json | $(SYSTEM_PYTHON) -c 'import json, sys; v = json.load(sys.stdin)["terraform_version"]; ok = tuple(map(int, v.split(".")[:2])) >= (1, 11); sys.exit(0 if ok else "error: Terraform " + v + " found; the tests need Terraform >= 1.11 (https://developer.hashicorp.com/terraform/install)")'
 	@sh scripts/find-python >/dev/null
 
 $(STAMP): requirements-dev.txt pyproject.toml | check-tools
@@ -41,7 +42,7 @@ template: $(STAMP) ## Template tests: render the real ASL and check its structur
 
 tf-check: check-tools ## terraform fmt -check, init, validate and terraform test (plan level, mocked provider)
 	$(TERRAFORM) fmt -check -recursive
-	$(TERRAFORM) init -input=false -backend=false >/dev/null
+	$(TERRAFORM) init -input=false -backend=false -test-directory=tests/terraform >/dev/null
 	$(TERRAFORM) validate
 	$(TERRAFORM) test -test-directory=tests/terraform
 

@@ -99,6 +99,7 @@ def test_top_level_flow_matches_the_contract(asl: dict) -> None:
     assert asl["StartAt"] == "Plan"
     assert {name: s["Type"] for name, s in states.items()} == {
         "Plan": "Task",
+        "ExplainInvalidInput": "Pass",
         "InvalidInput": "Fail",
         "FanOut": "Map",
         "Reduce": "Task",
@@ -135,13 +136,23 @@ def test_plan_puts_its_result_at_plan_and_catches_invalid_input(asl: dict) -> No
     assert plan["ResultPath"] == "$"
     assert [r["ErrorEquals"] for r in plan["Retry"]] == [LAMBDA_TRANSIENT]
     assert plan["Catch"] == [
-        {"ErrorEquals": ["InvalidInputError"], "ResultPath": "$.error", "Next": "InvalidInput"}
+        {
+            "ErrorEquals": ["InvalidInputError"],
+            "ResultPath": "$.error",
+            "Next": "ExplainInvalidInput",
+        }
     ]
+    # Lambda's Cause is JSON text; the Pass state parses it so the Fail cause is the
+    # function's message alone ("size: must be from 1 to ...").
+    explain = asl["States"]["ExplainInvalidInput"]
+    assert explain["Parameters"] == {"detail.$": "States.StringToJson($.error.Cause)"}
+    assert explain["ResultPath"] == "$.error"
+    assert explain["Next"] == "InvalidInput"
     assert asl["States"]["InvalidInput"] == {
         "Type": "Fail",
         "Comment": asl["States"]["InvalidInput"]["Comment"],
         "Error": "InvalidInputError",
-        "CausePath": "$.error.Cause",
+        "CausePath": "$.error.detail.errorMessage",
     }
 
 
