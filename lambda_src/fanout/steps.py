@@ -93,13 +93,23 @@ def compute_step(
             seconds = remaining_ms() / 1000 + faults.TIMEOUT_OVERSHOOT_S
             logger.warning(
                 "injected timeout: sleeping past the function timeout",
-                extra={"chunk_id": chunk["chunk_id"], "attempt": attempt, "sleep_s": seconds},
+                extra={
+                    "run_id": run["run_id"],
+                    "chunk_id": chunk["chunk_id"],
+                    "attempt": attempt,
+                    "sleep_s": seconds,
+                },
             )
             sleep(seconds)
         elif kind is not None:
             logger.warning(
                 "injecting fault",
-                extra={"fault": kind, "chunk_id": chunk["chunk_id"], "attempt": attempt},
+                extra={
+                    "run_id": run["run_id"],
+                    "fault": kind,
+                    "chunk_id": chunk["chunk_id"],
+                    "attempt": attempt,
+                },
             )
             faults.raise_for(kind, chunk["chunk_id"], attempt)
     workload = REGISTRY[run["workload"]]

@@ -27,7 +27,8 @@ E2E_VARIABLES: dict[str, object] = {
     # Short enough that the injected timeout fault is over quickly, long enough for every
     # chunk these tests run.
     "compute_timeout": 15,
-    "retry": {"max_attempts": 3, "interval_seconds": 1, "backoff_rate": 1.5, "max_delay_seconds": 4},
+    # Two retries: enough for the injected faults, short when a chunk keeps timing out.
+    "retry": {"max_attempts": 2, "interval_seconds": 1, "backoff_rate": 1.5, "max_delay_seconds": 4},
 }
 
 

@@ -15,7 +15,7 @@ LAMBDA_TRANSIENT = [
     "Lambda.SdkClientException",
     "Lambda.TooManyRequestsException",
 ]
-COMPUTE_TRANSIENT = ["TransientComputeError", "ComputeThrottledError"]
+COMPUTE_TRANSIENT = ["TransientComputeError", "ComputeThrottledError", "Sandbox.Timedout"]
 ARN = "arn:aws:lambda:eu-west-1:123456789012:function:tpl-{}"
 
 
@@ -138,21 +138,21 @@ def test_plan_puts_its_result_at_plan_and_catches_invalid_input(asl: dict) -> No
     assert plan["Catch"] == [
         {
             "ErrorEquals": ["InvalidInputError"],
-            "ResultPath": "$.error",
+            "ResultPath": "$",
             "Next": "ExplainInvalidInput",
         }
     ]
     # Lambda's Cause is JSON text; the Pass state parses it so the Fail cause is the
     # function's message alone ("size: must be from 1 to ...").
     explain = asl["States"]["ExplainInvalidInput"]
-    assert explain["Parameters"] == {"detail.$": "States.StringToJson($.error.Cause)"}
-    assert explain["ResultPath"] == "$.error"
+    assert explain["Parameters"] == {"detail.$": "States.StringToJson($.Cause)"}
+    assert explain["ResultPath"] == "$"
     assert explain["Next"] == "InvalidInput"
     assert asl["States"]["InvalidInput"] == {
         "Type": "Fail",
         "Comment": asl["States"]["InvalidInput"]["Comment"],
         "Error": "InvalidInputError",
-        "CausePath": "$.error.detail.errorMessage",
+        "CausePath": "$.detail.errorMessage",
     }
 
 
