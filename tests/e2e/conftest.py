@@ -26,6 +26,15 @@ TEST_ENVIRONMENT = {
 MASKED_ENVIRONMENT = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_REGION")
 
 
+# Filled by the localstack_endpoint fixture; reported at the end of the session.
+PEAK_RSS: dict[str, int] = {}
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    for what, peak in PEAK_RSS.items():
+        terminalreporter.write_line(f"peak memory of {what}: {peak / 2**20:.0f} MiB")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Everything under tests/e2e is an e2e test."""
     for item in items:
@@ -52,9 +61,16 @@ def localstack_endpoint() -> Iterator[str]:
     os.environ.update({"AWS_ENDPOINT_URL": url, **TEST_ENVIRONMENT})
     for key in MASKED_ENVIRONMENT:
         os.environ.pop(key, None)
+    pid = None if external else lsctl.localstack_pid(port)
+    sampler = lsctl.PeakRss(pid) if pid else None
+    if sampler:
+        sampler.__enter__()
     try:
         yield url
     finally:
+        if sampler:
+            sampler.__exit__(None, None, None)
+            PEAK_RSS["LocalStack and its Lambda environments"] = sampler.peak
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
