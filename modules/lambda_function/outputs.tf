@@ -27,3 +27,13 @@ output "package_path" {
   description = "Path of the deployment zip built by Terraform."
   value       = local.package_path
 }
+
+output "role_policy" {
+  description = "The execution role's inline policy document (JSON), for audits and plan-level tests."
+  value       = aws_iam_role_policy.this.policy
+}
+
+output "assume_role_policy" {
+  description = "The execution role's trust policy document (JSON)."
+  value       = aws_iam_role.this.assume_role_policy
+}

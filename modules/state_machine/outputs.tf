@@ -22,3 +22,13 @@ output "definition" {
   description = "The rendered Amazon States Language definition."
   value       = local.definition
 }
+
+output "role_policy" {
+  description = "The state machine role's inline policy document (JSON), for audits and plan-level tests."
+  value       = aws_iam_role_policy.this.policy
+}
+
+output "assume_role_policy" {
+  description = "The state machine role's trust policy document (JSON)."
+  value       = aws_iam_role.this.assume_role_policy
+}

@@ -1,0 +1,402 @@
+# Least privilege, checked on the planned stack: every IAM policy document it creates (the
+# state machine role, the three function roles, their trust policies and the bucket policy)
+# is decoded and held to the "Security model" of README.md. Mocked AWS provider.
+# Run: terraform test -test-directory=tests/terraform -filter=tests/terraform/iam.tftest.hcl
+
+mock_provider "aws" {
+  override_during = plan
+
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "123456789012"
+    }
+  }
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+  mock_data "aws_region" {
+    defaults = {
+      name = "eu-west-1"
+    }
+  }
+  mock_resource "aws_s3_bucket" {
+    defaults = {
+      arn    = "arn:aws:s3:::iam-results-123456789012-eu-west-1"
+      bucket = "iam-results-123456789012-eu-west-1"
+    }
+  }
+  mock_resource "aws_iam_role" {
+    defaults = {
+      arn = "arn:aws:iam::123456789012:role/mocked"
+    }
+  }
+  mock_resource "aws_sfn_state_machine" {
+    defaults = {
+      arn = "arn:aws:states:eu-west-1:123456789012:stateMachine:iam-fanout"
+    }
+  }
+}
+
+# Each function gets its own ARN and log group ARN, so "its own" can be told apart.
+override_resource {
+  target          = module.plan_function.aws_lambda_function.this
+  override_during = plan
+  values = {
+    arn = "arn:aws:lambda:eu-west-1:123456789012:function:iam-plan"
+  }
+}
+
+override_resource {
+  target          = module.compute_function.aws_lambda_function.this
+  override_during = plan
+  values = {
+    arn = "arn:aws:lambda:eu-west-1:123456789012:function:iam-compute"
+  }
+}
+
+override_resource {
+  target          = module.reduce_function.aws_lambda_function.this
+  override_during = plan
+  values = {
+    arn = "arn:aws:lambda:eu-west-1:123456789012:function:iam-reduce"
+  }
+}
+
+override_resource {
+  target          = module.plan_function.aws_cloudwatch_log_group.this
+  override_during = plan
+  values = {
+    arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/iam-plan"
+  }
+}
+
+override_resource {
+  target          = module.compute_function.aws_cloudwatch_log_group.this
+  override_during = plan
+  values = {
+    arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/iam-compute"
+  }
+}
+
+override_resource {
+  target          = module.reduce_function.aws_cloudwatch_log_group.this
+  override_during = plan
+  values = {
+    arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/iam-reduce"
+  }
+}
+
+override_resource {
+  target          = module.state_machine.aws_cloudwatch_log_group.this
+  override_during = plan
+  values = {
+    arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/vendedlogs/states/iam-fanout"
+  }
+}
+
+variables {
+  aws_region          = "eu-west-1"
+  name_prefix         = "iam"
+  enable_xray_tracing = true
+
+  # Not inputs of the stack: constants the assertions share.
+  # The only actions AWS accepts solely on Resource "*": X-Ray writes and sampling, and
+  # CloudWatch Logs vended log delivery (what Step Functions needs to log executions).
+  wildcard_resource_actions = [
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+  ]
+  bucket = "arn:aws:s3:::iam-results-123456789012-eu-west-1"
+}
+
+run "every_policy_is_least_privilege_with_tracing_on" {
+  command = plan
+
+  # --- every document -------------------------------------------------------------------
+
+  assert {
+    condition = alltrue(flatten([
+      for doc in [
+        module.state_machine.role_policy, module.state_machine.assume_role_policy,
+        module.plan_function.role_policy, module.plan_function.assume_role_policy,
+        module.compute_function.role_policy, module.compute_function.assume_role_policy,
+        module.reduce_function.role_policy, module.reduce_function.assume_role_policy,
+        module.results_bucket.bucket_policy,
+        ] : [
+        for s in jsondecode(doc).Statement : [
+          for a in flatten([s.Action]) : a != "*" && !endswith(a, ":*") if s.Effect == "Allow"
+        ]
+      ]
+    ]))
+    error_message = "No policy may allow Action \"*\" or a whole service (\"service:*\")."
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for doc in [
+        module.state_machine.role_policy, module.state_machine.assume_role_policy,
+        module.plan_function.role_policy, module.plan_function.assume_role_policy,
+        module.compute_function.role_policy, module.compute_function.assume_role_policy,
+        module.reduce_function.role_policy, module.reduce_function.assume_role_policy,
+        module.results_bucket.bucket_policy,
+        ] : [
+        for s in jsondecode(doc).Statement : [
+          for a in flatten([s.Action]) : !strcontains(a, "*") if s.Effect == "Allow"
+        ]
+      ]
+    ]))
+    error_message = "Allowed actions must be named in full (no wildcard such as s3:Get*)."
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for doc in [
+        module.state_machine.role_policy, module.state_machine.assume_role_policy,
+        module.plan_function.role_policy, module.plan_function.assume_role_policy,
+        module.compute_function.role_policy, module.compute_function.assume_role_policy,
+        module.reduce_function.role_policy, module.reduce_function.assume_role_policy,
+        module.results_bucket.bucket_policy,
+        ] : [
+        for s in jsondecode(doc).Statement :
+        length(setintersection(keys(s), ["NotAction", "NotResource", "NotPrincipal"])) == 0
+      ]
+    ]))
+    error_message = "NotAction, NotResource and NotPrincipal grant everything they do not name: none may be used."
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for doc in [
+        module.state_machine.role_policy,
+        module.plan_function.role_policy,
+        module.compute_function.role_policy,
+        module.reduce_function.role_policy,
+        module.results_bucket.bucket_policy,
+        ] : [
+        for s in jsondecode(doc).Statement : [
+          for a in flatten([s.Action]) : contains(var.wildcard_resource_actions, a)
+        ] if s.Effect == "Allow" && anytrue([for r in flatten([s.Resource]) : strcontains(r, "*") && !startswith(r, "arn:")])
+      ]
+    ]))
+    error_message = "A statement on Resource \"*\" may carry only the X-Ray and log-delivery actions AWS grants on \"*\" alone."
+  }
+
+  assert {
+    condition = [
+      for doc in [
+        module.state_machine.role_policy, module.state_machine.assume_role_policy,
+        module.plan_function.role_policy, module.plan_function.assume_role_policy,
+        module.compute_function.role_policy, module.compute_function.assume_role_policy,
+        module.reduce_function.role_policy, module.reduce_function.assume_role_policy,
+        module.results_bucket.bucket_policy,
+        ] : [
+        for s in jsondecode(doc).Statement : s
+        if s.Effect != "Allow" || try(s.Principal == "*", false) || try(contains(values(s.Principal), "*"), false)
+      ]
+      ] == [[], [], [], [], [], [], [], [], [
+        {
+          Sid       = "DenyInsecureTransport"
+          Effect    = "Deny"
+          Principal = "*"
+          Action    = "s3:*"
+          Resource  = [var.bucket, "${var.bucket}/*"]
+          Condition = { Bool = { "aws:SecureTransport" = "false" } }
+        },
+    ]]
+    error_message = "The only Deny and the only Principal \"*\" must be the bucket policy's refusal of every request without TLS."
+  }
+
+  # --- trust policies --------------------------------------------------------------------
+
+  assert {
+    condition = (
+      jsondecode(module.state_machine.assume_role_policy).Statement == [
+        {
+          Effect    = "Allow"
+          Principal = { Service = "states.amazonaws.com" }
+          Action    = "sts:AssumeRole"
+          Condition = { StringEquals = { "aws:SourceAccount" = "123456789012" } }
+        },
+      ]
+    )
+    error_message = "Only Step Functions of this account may assume the state machine role."
+  }
+
+  assert {
+    condition = alltrue([
+      for doc in [
+        module.plan_function.assume_role_policy,
+        module.compute_function.assume_role_policy,
+        module.reduce_function.assume_role_policy,
+        ] : jsondecode(doc).Statement == [
+        { Effect = "Allow", Principal = { Service = "lambda.amazonaws.com" }, Action = "sts:AssumeRole" },
+      ]
+    ])
+    error_message = "Only the Lambda service may assume a function role."
+  }
+
+  # --- the state machine role ------------------------------------------------------------
+
+  assert {
+    condition = sort(distinct(flatten([
+      for s in jsondecode(module.state_machine.role_policy).Statement : flatten([s.Resource])
+      if s.Effect == "Allow" && contains(flatten([s.Action]), "lambda:InvokeFunction")
+      ]))) == sort([
+      "arn:aws:lambda:eu-west-1:123456789012:function:iam-plan",
+      "arn:aws:lambda:eu-west-1:123456789012:function:iam-compute",
+      "arn:aws:lambda:eu-west-1:123456789012:function:iam-reduce",
+      "arn:aws:lambda:eu-west-1:123456789012:function:iam-plan:*",
+      "arn:aws:lambda:eu-west-1:123456789012:function:iam-compute:*",
+      "arn:aws:lambda:eu-west-1:123456789012:function:iam-reduce:*",
+    ])
+    error_message = "The state machine may invoke only its three functions (and their versions and aliases)."
+  }
+
+  assert {
+    condition = sort(distinct(flatten([
+      for s in jsondecode(module.state_machine.role_policy).Statement : flatten([s.Resource])
+      if s.Effect == "Allow" && contains(flatten([s.Action]), "states:StartExecution")
+    ]))) == tolist(["arn:aws:states:eu-west-1:123456789012:stateMachine:iam-fanout"])
+    error_message = "The state machine may start executions of itself only (its map children)."
+  }
+
+  assert {
+    condition = sort(distinct(flatten([
+      for s in jsondecode(module.state_machine.role_policy).Statement : flatten([s.Resource])
+      if s.Effect == "Allow" && length(setintersection(flatten([s.Action]), ["states:DescribeExecution", "states:StopExecution"])) > 0
+      ]))) == tolist([
+      "arn:aws:states:eu-west-1:123456789012:execution:iam-fanout/*",
+      "arn:aws:states:eu-west-1:123456789012:express:iam-fanout/*",
+    ])
+    error_message = "The state machine may describe and stop only its own executions."
+  }
+
+  assert {
+    condition = sort(distinct(flatten([
+      for s in jsondecode(module.state_machine.role_policy).Statement : flatten([s.Resource])
+      if s.Effect == "Allow" && contains(flatten([s.Action]), "s3:GetObject")
+      ]))) == tolist([
+      "${var.bucket}/runs/*/chunks.json",
+      "${var.bucket}/runs/*/results/*",
+    ])
+    error_message = "The state machine may read only runs/*/chunks.json (ItemReader) and its own ResultWriter output runs/*/results/*."
+  }
+
+  assert {
+    condition = sort(distinct(flatten([
+      for s in jsondecode(module.state_machine.role_policy).Statement : flatten([s.Resource])
+      if s.Effect == "Allow" && length([for a in flatten([s.Action]) : a if startswith(a, "s3:") && a != "s3:GetObject"]) > 0
+    ]))) == tolist(["${var.bucket}/runs/*/results/*"])
+    error_message = "The state machine may write only runs/*/results/* (ResultWriter)."
+  }
+
+  assert {
+    condition = sort(distinct(flatten([
+      for s in jsondecode(module.state_machine.role_policy).Statement : flatten([s.Action]) if s.Effect == "Allow"
+      ]))) == sort(concat(var.wildcard_resource_actions, [
+      "lambda:InvokeFunction",
+      "states:StartExecution",
+      "states:DescribeExecution",
+      "states:StopExecution",
+      "s3:GetObject",
+      "s3:PutObject",
+      "s3:ListMultipartUploadParts",
+      "s3:AbortMultipartUpload",
+    ]))
+    error_message = "The state machine role must hold exactly the actions it needs, nothing more."
+  }
+
+  # --- the function roles ----------------------------------------------------------------
+  # Whole grants compared exactly: action => resources, over every Allow statement.
+
+  assert {
+    condition = {
+      for a in distinct(flatten([for s in jsondecode(module.plan_function.role_policy).Statement : flatten([s.Action]) if s.Effect == "Allow"])) :
+      a => sort(distinct(flatten([for s in jsondecode(module.plan_function.role_policy).Statement : flatten([s.Resource]) if s.Effect == "Allow" && contains(flatten([s.Action]), a)])))
+      } == {
+      "logs:CreateLogStream"     = tolist(["arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/iam-plan:*"])
+      "logs:PutLogEvents"        = tolist(["arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/iam-plan:*"])
+      "s3:PutObject"             = tolist(["${var.bucket}/runs/*/chunks.json"])
+      "xray:PutTraceSegments"    = tolist(["*"])
+      "xray:PutTelemetryRecords" = tolist(["*"])
+    }
+    error_message = "The plan function may write only runs/*/chunks.json and its own log group (and X-Ray when tracing)."
+  }
+
+  assert {
+    condition = {
+      for a in distinct(flatten([for s in jsondecode(module.compute_function.role_policy).Statement : flatten([s.Action]) if s.Effect == "Allow"])) :
+      a => sort(distinct(flatten([for s in jsondecode(module.compute_function.role_policy).Statement : flatten([s.Resource]) if s.Effect == "Allow" && contains(flatten([s.Action]), a)])))
+      } == {
+      "logs:CreateLogStream"     = tolist(["arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/iam-compute:*"])
+      "logs:PutLogEvents"        = tolist(["arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/iam-compute:*"])
+      "s3:PutObject"             = tolist(["${var.bucket}/runs/*/partials/*"])
+      "xray:PutTraceSegments"    = tolist(["*"])
+      "xray:PutTelemetryRecords" = tolist(["*"])
+    }
+    error_message = "The compute function may write only runs/*/partials/* and its own log group (and X-Ray when tracing)."
+  }
+
+  assert {
+    condition = {
+      for a in distinct(flatten([for s in jsondecode(module.reduce_function.role_policy).Statement : flatten([s.Action]) if s.Effect == "Allow"])) :
+      a => sort(distinct(flatten([for s in jsondecode(module.reduce_function.role_policy).Statement : flatten([s.Resource]) if s.Effect == "Allow" && contains(flatten([s.Action]), a)])))
+      } == {
+      "logs:CreateLogStream"     = tolist(["arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/iam-reduce:*"])
+      "logs:PutLogEvents"        = tolist(["arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/iam-reduce:*"])
+      "s3:GetObject"             = tolist(["${var.bucket}/runs/*"])
+      "s3:PutObject"             = tolist(["${var.bucket}/runs/*/result.txt", "${var.bucket}/runs/*/summary.json"])
+      "xray:PutTraceSegments"    = tolist(["*"])
+      "xray:PutTelemetryRecords" = tolist(["*"])
+    }
+    error_message = "The reduce function may read runs/* and write only runs/*/result.txt, runs/*/summary.json and its own log group (and X-Ray when tracing)."
+  }
+}
+
+run "no_xray_grants_without_tracing" {
+  command = plan
+
+  variables {
+    enable_xray_tracing = false
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for doc in [
+        module.state_machine.role_policy,
+        module.plan_function.role_policy,
+        module.compute_function.role_policy,
+        module.reduce_function.role_policy,
+        ] : [
+        for s in jsondecode(doc).Statement : [for a in flatten([s.Action]) : !startswith(a, "xray:")]
+      ]
+    ]))
+    error_message = "X-Ray actions must be granted only when enable_xray_tracing is on."
+  }
+
+  assert {
+    condition = [
+      for doc in [
+        module.state_machine.role_policy,
+        module.plan_function.role_policy,
+        module.compute_function.role_policy,
+        module.reduce_function.role_policy,
+        ] : [
+        for s in jsondecode(doc).Statement : s.Sid if contains(flatten([s.Resource]), "*")
+      ]
+    ] == [["DeliverExecutionLogs"], [], [], []]
+    error_message = "Without tracing the only statement on Resource \"*\" is the state machine's log delivery."
+  }
+}
