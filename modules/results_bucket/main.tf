@@ -80,8 +80,9 @@ resource "aws_s3_bucket_policy" "this" {
         Effect = "Deny"
         # A deny for every principal: requests without TLS are refused whoever makes them.
         Principal = "*"
-        Action    = "s3:*"
-        Resource  = [aws_s3_bucket.this.arn, "${aws_s3_bucket.this.arn}/*"]
+        # Every S3 action: a deny only takes away, and no part of the API may be used without TLS.
+        Action   = "s3:*"
+        Resource = [aws_s3_bucket.this.arn, "${aws_s3_bucket.this.arn}/*"]
         Condition = {
           Bool = { "aws:SecureTransport" = "false" }
         }
