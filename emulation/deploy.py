@@ -10,6 +10,7 @@ real AWS deployment made from the same checkout.
 Usage::
 
     python -m emulation.deploy apply   [--endpoint URL] [--var name=value ...]
+    python -m emulation.deploy plan    [--endpoint URL] [--var name=value ...]
     python -m emulation.deploy output  [--endpoint URL]
     python -m emulation.deploy destroy [--endpoint URL]
 """
@@ -121,7 +122,9 @@ def terraform_env() -> dict[str, str]:
     return env
 
 
-def _terraform(stack: Path, *args: str, capture: bool = False) -> str:
+def _terraform(
+    stack: Path, *args: str, capture: bool = False, ok_codes: tuple[int, ...] = (0,)
+) -> str:
     terraform = require_tool(
         "terraform",
         "Install Terraform >= 1.6 (https://developer.hashicorp.com/terraform/install).",
@@ -130,7 +133,7 @@ def _terraform(stack: Path, *args: str, capture: bool = False) -> str:
     print(f"[deploy] terraform {' '.join(args)}", file=sys.stderr, flush=True)
     if capture:
         proc = subprocess.run(cmd, env=terraform_env(), capture_output=True, text=True)
-        if proc.returncode != 0:
+        if proc.returncode not in ok_codes:
             raise DeployError(f"terraform {args[0]} failed in {stack}:\n{proc.stderr[-4000:]}")
         return proc.stdout
     # Stream Terraform's own progress to stderr, keep a copy for the error message.
@@ -143,11 +146,11 @@ def _terraform(stack: Path, *args: str, capture: bool = False) -> str:
             sys.stderr.write(f"  {line}")
             tail = (tail + [line])[-60:]
         proc.wait()
-    if proc.returncode != 0:
+    if proc.returncode not in ok_codes:
         raise DeployError(
             f"terraform {args[0]} failed in {stack} (exit {proc.returncode}):\n{''.join(tail)}"
         )
-    return ""
+    return str(proc.returncode)
 
 
 def _var_args(variables: dict[str, object] | None) -> list[str]:
@@ -176,10 +179,34 @@ def apply(
     endpoint = endpoint or default_endpoint()
     stack = prepare(endpoint, region, workspace)
     init(stack)
-    _terraform(
-        stack, "apply", "-input=false", "-auto-approve", "-no-color", *_var_args(variables)
-    )
+    _terraform(stack, "apply", "-input=false", "-auto-approve", "-no-color", *_var_args(variables))
     return outputs(endpoint, workspace)
+
+
+def plan(
+    endpoint: str | None = None,
+    variables: dict[str, object] | None = None,
+    region: str = "us-east-1",
+    workspace: str = "default",
+) -> bool:
+    """Whether Terraform would change anything: True when the plan has changes.
+
+    A deployed stack planned again with the same variables must say False (idempotence).
+    """
+    endpoint = endpoint or default_endpoint()
+    stack = prepare(endpoint, region, workspace)
+    init(stack)
+    # -detailed-exitcode: 0 no changes, 1 error, 2 changes.
+    code = _terraform(
+        stack,
+        "plan",
+        "-detailed-exitcode",
+        "-input=false",
+        "-no-color",
+        *_var_args(variables),
+        ok_codes=(0, 2),
+    )
+    return code == "2"
 
 
 def outputs(endpoint: str | None = None, workspace: str = "default") -> dict[str, object]:
@@ -221,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m emulation.deploy",
         description="Deploy the real Terraform root to a LocalStack endpoint.",
     )
-    parser.add_argument("action", choices=["apply", "output", "destroy"])
+    parser.add_argument("action", choices=["apply", "plan", "output", "destroy"])
     parser.add_argument("--endpoint", default=None, help="LocalStack URL (default: %(default)s)")
     parser.add_argument("--var", action="append", default=[], help="Terraform variable name=value")
     parser.add_argument(
@@ -233,6 +260,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.action == "apply":
             outs = apply(args.endpoint, variables, workspace=args.workspace)
             print(json.dumps(outs, indent=2))
+        elif args.action == "plan":
+            changes = plan(args.endpoint, variables, workspace=args.workspace)
+            print("changes" if changes else "no changes")
+            return 2 if changes else 0
         elif args.action == "output":
             print(json.dumps(outputs(args.endpoint, args.workspace), indent=2))
         else:

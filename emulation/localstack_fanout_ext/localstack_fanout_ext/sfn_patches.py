@@ -5,7 +5,9 @@ ResultWriter writes an empty manifest and no result files, a failing Distributed
 becomes ``null`` while the map succeeds, ToleratedFailure* has no effect, an integer
 ``ToleratedFailurePercentage`` and EXPRESS child executions are refused, and the interpreter
 rebuilds a JSONPath parser for
-every path and a boto client (with an STS call) for every task. Each patch below closes one gap.
+every path and a boto client (with an STS call) for every task. DescribeStateMachine omits
+``tracingConfiguration`` and ListExecutions by ``mapRunArn`` fails (see ``sfn_api_fixes``). Each
+patch below closes one gap.
 
 ``FANOUT_SFN_PATCHES`` selects them: unset or ``all`` applies every patch, ``none`` applies
 none, otherwise a comma list of patch names (see ``PATCHES``).
@@ -61,6 +63,18 @@ def _apply_boto_client_cache() -> None:
     sfn_perf.apply_boto_client_cache()
 
 
+def _apply_tracing_configuration() -> None:
+    from localstack_fanout_ext import sfn_api_fixes
+
+    sfn_api_fixes.apply("tracing_configuration")
+
+
+def _apply_list_map_run_executions() -> None:
+    from localstack_fanout_ext import sfn_api_fixes
+
+    sfn_api_fixes.apply("list_map_run_executions")
+
+
 PATCHES: dict[str, Callable[[], None]] = {
     "result_writer": _apply_result_writer,
     "map_failures": _apply_map_failures,
@@ -68,6 +82,8 @@ PATCHES: dict[str, Callable[[], None]] = {
     "express_children": _apply_express_children,
     "jsonpath_cache": _apply_jsonpath_cache,
     "boto_client_cache": _apply_boto_client_cache,
+    "tracing_configuration": _apply_tracing_configuration,
+    "list_map_run_executions": _apply_list_map_run_executions,
 }
 
 _applied: list[str] = []

@@ -1,0 +1,202 @@
+"""Step Functions API responses as AWS gives them, where LocalStack's differ.
+
+* ``tracing_configuration``: DescribeStateMachine (and DescribeStateMachineForExecution) omit
+  ``tracingConfiguration``; AWS always returns it, ``{"enabled": false}`` when tracing is off.
+  UpdateStateMachine ignores a new ``tracingConfiguration`` (and refuses an update that changes
+  only tracing). Without these, ``terraform plan`` after ``apply`` shows the state machine
+  changing in place forever.
+* ``list_map_run_executions``: ListExecutions with ``mapRunArn`` fails with an InternalError
+  (it validates the absent ``stateMachineArn``). It now lists the map run's child executions,
+  newest first, with ``statusFilter``, ``redriveFilter`` and paging, from the child records kept
+  by ``sfn_map_run`` (children appear once they end).
+"""
+
+from __future__ import annotations
+
+import datetime
+import threading
+from typing import Any
+
+from localstack_fanout_ext import sfn_map_run
+
+_installed: set[str] = set()
+_lock = threading.Lock()
+
+
+def tracing_of(config: Any) -> dict[str, bool]:
+    """A tracing configuration as AWS returns it."""
+    enabled = config.get("enabled") if isinstance(config, dict) else None
+    return {"enabled": bool(enabled)}
+
+
+def _install_tracing() -> None:
+    from localstack.services.stepfunctions.backend.execution import Execution
+    from localstack.services.stepfunctions.backend.state_machine import (
+        StateMachineInstance,
+        StateMachineRevision,
+    )
+    from localstack.services.stepfunctions.provider import StepFunctionsProvider
+    from localstack.utils.strings import long_uid
+
+    original_describe = StateMachineInstance.describe
+
+    def describe(self: Any) -> Any:
+        output = original_describe(self)
+        output["tracingConfiguration"] = tracing_of(self.tracing_config)
+        return output
+
+    StateMachineInstance.describe = describe  # type: ignore[method-assign]
+
+    original_for_execution = Execution.to_describe_state_machine_for_execution_output
+
+    def to_describe_state_machine_for_execution_output(self: Any) -> Any:
+        output = original_for_execution(self)
+        output["tracingConfiguration"] = tracing_of(self.state_machine.tracing_config)
+        return output
+
+    Execution.to_describe_state_machine_for_execution_output = (  # type: ignore[method-assign]
+        to_describe_state_machine_for_execution_output
+    )
+
+    original_update = StepFunctionsProvider.update_state_machine
+
+    def update_state_machine(self: Any, context: Any, state_machine_arn: str, **kwargs: Any) -> Any:
+        tracing = kwargs.get("tracing_configuration")
+        machine = self.get_store(context).state_machines.get(state_machine_arn)
+        if tracing is None or not isinstance(machine, StateMachineRevision):
+            return original_update(self, context, state_machine_arn, **kwargs)
+        saved = (machine.tracing_config, machine.revision_id)
+        if tracing_of(tracing) != tracing_of(machine.tracing_config):
+            machine.tracing_config = tracing_of(tracing)
+            # A new revision, so that publishing makes a version with the new tracing.
+            machine.revision_id = long_uid()
+        if not any(
+            kwargs.get(name) for name in ("definition", "role_arn", "logging_configuration")
+        ):
+            # Tracing alone is a valid update on AWS: restate the unchanged role so that
+            # LocalStack's check for "something to update" passes and nothing else changes.
+            kwargs["role_arn"] = machine.role_arn
+        try:
+            return original_update(self, context, state_machine_arn, **kwargs)
+        except Exception:
+            machine.tracing_config, machine.revision_id = saved
+            raise
+
+    update_state_machine.fanout_original = original_update  # type: ignore[attr-defined]
+    StepFunctionsProvider.update_state_machine = update_state_machine  # type: ignore[method-assign]
+
+
+def _parse_date(text: str) -> datetime.datetime:
+    return datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.UTC)
+
+
+def child_list_items(record: Any) -> list[dict[str, Any]]:
+    """ListExecutions items for a map run's ended children (ExecutionListItem shape)."""
+    state = sfn_map_run._state_of(record)
+    if state is None:
+        return []
+    with state.lock:
+        entries = [entry for _, entry in state.records]
+    # itemCount is the number of items a child processed: one unless an ItemBatcher grouped
+    # them, in which case fewer children than items ran and it is left out.
+    one_item_each = record.execution_counter.total.get() == record.item_counter.total.get()
+    items = []
+    for entry in entries:
+        item: dict[str, Any] = {
+            "executionArn": entry["ExecutionArn"],
+            "stateMachineArn": entry["StateMachineArn"],
+            "name": entry["Name"],
+            "status": entry["Status"],
+            "startDate": _parse_date(entry["StartDate"]),
+            "stopDate": _parse_date(entry["StopDate"]),
+            "mapRunArn": record.map_run_arn,
+        }
+        if one_item_each:
+            item["itemCount"] = 1
+        items.append(item)
+    return items
+
+
+def _install_map_run_listing() -> None:
+    from localstack.aws.api.stepfunctions import (
+        InvalidArn,
+        ListExecutionsOutput,
+        ResourceNotFound,
+        StateMachineTypeNotSupported,
+        ValidationException,
+    )
+    from localstack.services.stepfunctions.provider import StepFunctionsProvider
+    from localstack.services.stepfunctions.stepfunctions_utils import (
+        assert_pagination_parameters_valid,
+        get_next_page_token_from_arn,
+        normalise_max_results,
+    )
+    from localstack.utils.collections import PaginatedList
+
+    # The child records this listing reads.
+    sfn_map_run.apply()
+
+    original_list = StepFunctionsProvider.list_executions
+
+    def list_executions(self: Any, context: Any, **kwargs: Any) -> Any:
+        map_run_arn = kwargs.get("map_run_arn")
+        if not map_run_arn:
+            return original_list(self, context, **kwargs)
+        if kwargs.get("state_machine_arn"):
+            raise ValidationException("Specify either a stateMachineArn or a mapRunArn, not both")
+        if ":mapRun:" not in map_run_arn:
+            raise InvalidArn(f"Invalid Arn: '{map_run_arn}'")
+        record = None
+        for execution in list(self.get_store(context).executions.values()):
+            worker = getattr(execution, "exec_worker", None)
+            env = getattr(worker, "env", None)
+            if env is not None:
+                record = env.map_run_record_pool_manager.get(map_run_arn)
+            if record is not None:
+                break
+        if record is None:
+            raise ResourceNotFound(f"Map Run Does Not Exist: '{map_run_arn}'")
+        assert_pagination_parameters_valid(
+            max_results=kwargs.get("max_results"),
+            next_token=kwargs.get("next_token"),
+            next_token_length_limit=3096,
+        )
+        state = sfn_map_run._state_of(record)
+        if state is not None and state.express:
+            raise StateMachineTypeNotSupported(
+                "This operation is not supported by this type of state machine"
+            )
+        items = child_list_items(record)
+        status_filter = kwargs.get("status_filter")
+        if status_filter:
+            items = [item for item in items if item["status"] == status_filter]
+        if kwargs.get("redrive_filter") == "REDRIVEN":
+            items = []  # children here are never redriven
+        items.sort(key=lambda item: item["startDate"], reverse=True)
+        page, next_token = PaginatedList(items).get_page(
+            token_generator=lambda item: get_next_page_token_from_arn(item.get("executionArn")),
+            page_size=normalise_max_results(kwargs.get("max_results")),
+            next_token=kwargs.get("next_token"),
+        )
+        output = ListExecutionsOutput(executions=page)
+        if next_token:
+            output["nextToken"] = next_token
+        return output
+
+    list_executions.fanout_original = original_list  # type: ignore[attr-defined]
+    StepFunctionsProvider.list_executions = list_executions  # type: ignore[method-assign]
+
+
+_INSTALLERS = {
+    "tracing_configuration": _install_tracing,
+    "list_map_run_executions": _install_map_run_listing,
+}
+
+
+def apply(name: str) -> None:
+    """Install one fix (``tracing_configuration`` or ``list_map_run_executions``) once."""
+    with _lock:
+        if name in _installed:
+            return
+        _INSTALLERS[name]()
+        _installed.add(name)
