@@ -71,8 +71,10 @@ def test_run_status_and_result_from_the_terraform_state(
 
 def test_run_exits_non_zero_with_the_error_and_cause(deployed_stack, localstack_endpoint):
     tf_dir = str(deploy.stack_dir_for(localstack_endpoint, "e2e"))
-    ran = fanout(localstack_endpoint, "run", "--size", "0", "--terraform-dir", tf_dir)
-    assert ran.returncode == 1
+    # The input passes the tool's own checks; the state machine refuses it.
+    payload = '{"size": 10, "colour": "red"}'
+    ran = fanout(localstack_endpoint, "run", "--input", payload, "--terraform-dir", tf_dir)
+    assert ran.returncode == 1, ran.stderr
     output = ran.stdout + ran.stderr
     assert "InvalidInputError" in output
-    assert "size: must be from 1 to" in output
+    assert "colour: unknown field in input" in output
