@@ -30,10 +30,9 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO_ROOT / "lambda_src"), str(REPO_ROOT)]
 
+from emulation import deploy, lsctl  # noqa: E402
 from fanout import bigint  # noqa: E402
 from fanout.workloads import utf8_count  # noqa: E402
-
-from emulation import deploy, lsctl  # noqa: E402
 from tests.support.utf8_reference import total  # noqa: E402
 
 OUT_DIR = REPO_ROOT / "bench-results"
@@ -143,7 +142,9 @@ def bench_end_to_end(sizes: tuple[int, ...], endpoint: str) -> list[dict[str, An
         if sampler:
             sampler.__exit__(None, None, None)
         if desc["status"] != "SUCCEEDED":
-            raise SystemExit(f"size {size}: {desc['status']}: {desc.get('error')} {desc.get('cause')}")
+            raise SystemExit(
+                f"size {size}: {desc['status']}: {desc.get('error')} {desc.get('cause')}"
+            )
         out = json.loads(desc["output"])
         exact = (
             out["digits"] == len(expected_text)

@@ -28,7 +28,12 @@ E2E_VARIABLES: dict[str, object] = {
     # chunk these tests run.
     "compute_timeout": 15,
     # Two retries: enough for the injected faults, short when a chunk keeps timing out.
-    "retry": {"max_attempts": 2, "interval_seconds": 1, "backoff_rate": 1.5, "max_delay_seconds": 4},
+    "retry": {
+        "max_attempts": 2,
+        "interval_seconds": 1,
+        "backoff_rate": 1.5,
+        "max_delay_seconds": 4,
+    },
 }
 
 

@@ -45,8 +45,16 @@ def test_run_status_and_result_from_the_terraform_state(
 
     # WHEN the user runs the job with the command-line tool
     ran = fanout(
-        localstack_endpoint, "run", "--size", "1024", "--name", name, "--terraform-dir", tf_dir,
-        "--poll-interval", "0.5",
+        localstack_endpoint,
+        "run",
+        "--size",
+        "1024",
+        "--name",
+        name,
+        "--terraform-dir",
+        tf_dir,
+        "--poll-interval",
+        "0.5",
     )
 
     # THEN it succeeds, showed progress on stderr and printed the exact number
@@ -62,7 +70,9 @@ def test_run_status_and_result_from_the_terraform_state(
 
     # AND result downloads the full number and verifies its sha256
     out_file = tmp_path / "t1024.txt"
-    got = fanout(localstack_endpoint, "result", name, "-o", str(out_file), "--terraform-dir", tf_dir)
+    got = fanout(
+        localstack_endpoint, "result", name, "-o", str(out_file), "--terraform-dir", tf_dir
+    )
     assert got.returncode == 0, got.stderr
     text = out_file.read_text().strip()
     assert text == expected

@@ -74,5 +74,7 @@ def test_large_partials_travel_through_s3_and_the_total_stays_exact(deployed_sta
     assert out["total_sum"] == expected
     # AND some partials really went through S3 (the inline limit is 32 KiB)
     s3 = client("s3")
-    partials = list_keys(s3, deployed_stack["results_bucket_name"], f"runs/{desc['name']}/partials/")
+    partials = list_keys(
+        s3, deployed_stack["results_bucket_name"], f"runs/{desc['name']}/partials/"
+    )
     assert partials, "expected the largest partials to travel through S3"

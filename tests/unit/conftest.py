@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from fanout import bigint, s3io
 
+from fanout import bigint, s3io
 from tests.support.fakes import FakeS3
 from tests.support.pipeline import Pipeline
 

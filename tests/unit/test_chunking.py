@@ -3,6 +3,7 @@ from __future__ import annotations
 import math
 
 import pytest
+
 from fanout.config import Limits
 from fanout.errors import InvalidInputError
 from fanout.planning import plan_chunks, validate_input

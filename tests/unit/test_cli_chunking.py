@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from fanout.config import Limits
 from fanout.errors import InvalidInputError
 from fanout.workloads import utf8_count

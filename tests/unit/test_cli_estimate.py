@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
+
 from fanout_cli import prices
 from fanout_cli.estimate import (
     CostModel,

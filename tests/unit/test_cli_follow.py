@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+
 from fanout_cli import main as cli
 from fanout_cli.main import follow_and_report
 from fanout_cli.summary import current_state, execution_failure, failure_from_history

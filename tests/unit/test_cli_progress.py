@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
+
 from fanout_cli.progress import (
     MapCounts,
     Progress,

@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+
 from fanout_cli.resolve import (
     UsageError,
     build_input,

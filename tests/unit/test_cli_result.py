@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from fanout_cli import main as cli
 from fanout_cli.download import Downloaded, ResultMismatchError, check, copy_and_hash
 from fanout_cli.main import download_result

@@ -3,11 +3,11 @@ from __future__ import annotations
 import json
 import logging
 
-import compute_handler
 import pytest
+
+import compute_handler
 from fanout.errors import PermanentComputeError
 from fanout.logs import JsonFormatter
-
 from tests.support import utf8_reference
 from tests.support.fakes import FakeLambdaContext, FakeS3
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import compute_handler
 import pytest
+
+import compute_handler
 from fanout.errors import (
     ChunkFailedError,
     ComputeThrottledError,
@@ -12,7 +13,6 @@ from fanout.errors import (
     TransientComputeError,
 )
 from fanout.faults import injected_fault
-
 from tests.support import utf8_reference
 from tests.support.fakes import FakeLambdaContext, FakeS3
 from tests.support.pipeline import Pipeline

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import pytest
+
 import reduce_handler
 from fanout.errors import (
     ChunkFailedError,
@@ -16,7 +17,6 @@ from fanout.errors import (
     ResultFormatError,
 )
 from fanout.workloads import utf8_count
-
 from tests.support import utf8_reference
 from tests.support.fakes import FakeLambdaContext, FakeS3
 from tests.support.pipeline import ChildResult, Pipeline, write_result_writer

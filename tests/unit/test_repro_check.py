@@ -3,8 +3,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from fanout.workloads import repro_check
 
+from fanout.workloads import repro_check
 from tests.support.fakes import FakeS3
 from tests.support.pipeline import Pipeline
 

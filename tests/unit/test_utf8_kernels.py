@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+
 from fanout import bigint
 from fanout.workloads import utf8_count
-
 from tests.support import utf8_reference
 
 pytestmark = pytest.mark.unit

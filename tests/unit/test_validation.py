@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import plan_handler
 import pytest
-from fanout.errors import InvalidInputError
 
+import plan_handler
+from fanout.errors import InvalidInputError
 from tests.support.fakes import FakeLambdaContext, FakeS3
 
 pytestmark = pytest.mark.unit

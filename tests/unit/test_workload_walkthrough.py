@@ -10,10 +10,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import fanout.workloads
 import pytest
-from fanout.errors import InvalidInputError
 
+import fanout.workloads
+from fanout.errors import InvalidInputError
 from tests.support.pipeline import Pipeline
 
 pytestmark = pytest.mark.unit

@@ -1,1 +1,4 @@
-"""LocalStack extension for hpc-fanout: subprocess Lambda executor and Step Functions fidelity patches."""
+"""LocalStack extension for hpc-fanout.
+
+A subprocess Lambda executor and Step Functions fidelity patches; used only on LocalStack.
+"""
