@@ -228,12 +228,17 @@ variable "max_chunks" {
 
 variable "default_workload" {
   type        = string
-  description = "Workload used when the execution input names none."
+  description = "Workload used when the execution input names none: a module in lambda_src/fanout/workloads/."
   default     = "utf8_count"
 
   validation {
-    condition     = contains(["utf8_count", "repro_check"], var.default_workload)
-    error_message = "default_workload must be utf8_count or repro_check."
+    # The workloads are the modules of lambda_src/fanout/workloads/ (docs/workloads.md), so a
+    # newly added workload is accepted here with no further change.
+    condition = contains(
+      [for f in fileset("${path.module}/lambda_src/fanout/workloads", "*.py") : trimsuffix(f, ".py") if !startswith(f, "_") && f != "base.py"],
+      var.default_workload
+    )
+    error_message = "default_workload must name a workload module in lambda_src/fanout/workloads/ (bundled: utf8_count, repro_check)."
   }
 }
 

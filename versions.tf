@@ -1,5 +1,6 @@
 terraform {
-  required_version = ">= 1.6"
+  # 1.9: variable validations may refer to the workload modules on disk.
+  required_version = ">= 1.9"
 
   required_providers {
     aws = {
