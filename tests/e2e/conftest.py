@@ -8,6 +8,7 @@ or ``LOCALSTACK_ENDPOINT`` names another one (a Docker container, say), which is
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -100,3 +101,24 @@ def aws_client(
         return boto3_session.client(service, endpoint_url=localstack_endpoint, **kwargs)
 
     return make
+
+
+@pytest.fixture(scope="module")
+def clients(aws_client: Callable[..., Any]) -> dict[str, Any]:
+    """Step Functions and S3 clients for tests that build their own state machines."""
+    return {"sfn": aws_client("stepfunctions"), "s3": aws_client("s3")}
+
+
+@pytest.fixture
+def bucket(clients: dict[str, Any]) -> Iterator[str]:
+    """A scratch bucket, emptied and removed afterwards."""
+    s3 = clients["s3"]
+    name = f"scratch-{uuid.uuid4().hex[:12]}"
+    s3.create_bucket(Bucket=name)
+    try:
+        yield name
+    finally:
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=name):
+            for obj in page.get("Contents", []):
+                s3.delete_object(Bucket=name, Key=obj["Key"])
+        s3.delete_bucket(Bucket=name)

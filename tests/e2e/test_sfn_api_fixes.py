@@ -7,10 +7,8 @@ patch it exercises (``FANOUT_SFN_PATCHES=none``).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
@@ -27,31 +25,6 @@ from tests.e2e.test_sfn_patches import (
 pytestmark = pytest.mark.e2e
 
 PASS_ONLY = {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}
-
-
-@pytest.fixture(scope="module")
-def clients(localstack_endpoint: str) -> dict[str, Any]:
-    session = boto3.session.Session(
-        aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1"
-    )
-    return {
-        "sfn": session.client("stepfunctions", endpoint_url=localstack_endpoint),
-        "s3": session.client("s3", endpoint_url=localstack_endpoint),
-    }
-
-
-@pytest.fixture
-def bucket(clients: dict[str, Any]) -> Iterator[str]:
-    s3 = clients["s3"]
-    name = _unique("sfn-api-fixes")
-    s3.create_bucket(Bucket=name)
-    try:
-        yield name
-    finally:
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=name):
-            for obj in page.get("Contents", []):
-                s3.delete_object(Bucket=name, Key=obj["Key"])
-        s3.delete_bucket(Bucket=name)
 
 
 def test_describe_state_machine_returns_tracing_configuration(clients: dict[str, Any]) -> None:

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import boto3
 import pytest
 
 pytestmark = pytest.mark.e2e
@@ -56,31 +55,6 @@ FAILED_CHILD_KEYS = {
 
 def _unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
-
-
-@pytest.fixture(scope="module")
-def clients(localstack_endpoint: str) -> dict[str, Any]:
-    session = boto3.session.Session(
-        aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1"
-    )
-    return {
-        "sfn": session.client("stepfunctions", endpoint_url=localstack_endpoint),
-        "s3": session.client("s3", endpoint_url=localstack_endpoint),
-    }
-
-
-@pytest.fixture
-def bucket(clients: dict[str, Any]) -> Iterator[str]:
-    s3 = clients["s3"]
-    name = _unique("sfn-patches")
-    s3.create_bucket(Bucket=name)
-    try:
-        yield name
-    finally:
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=name):
-            for obj in page.get("Contents", []):
-                s3.delete_object(Bucket=name, Key=obj["Key"])
-        s3.delete_bucket(Bucket=name)
 
 
 @contextmanager
