@@ -21,7 +21,9 @@ E2E_VARIABLES: dict[str, object] = {
     "enable_fault_injection": True,
     "force_destroy_bucket": True,
     "map_max_concurrency": 8,
-    "tolerated_failure_count": 0,
+    # One failed child is tolerated by the map run, so the reducer's own refusal is exercised;
+    # two exceed the threshold.
+    "tolerated_failure_count": 1,
     "tolerated_failure_percentage": 0,
     "max_size": 200000,
     # Short enough that the injected timeout fault is over quickly, long enough for every

@@ -96,6 +96,7 @@ def injected_faults(deployed_stack, run_id: str) -> list[dict]:
 
 
 def test_a_permanent_failure_fails_the_run_naming_the_chunk(deployed_stack):
+    # GIVEN a stack tolerating one failed child, WHEN chunk 7 can never succeed
     sfn, s3 = client("stepfunctions"), client("s3")
     bucket = deployed_stack["results_bucket_name"]
     desc = run(
@@ -103,17 +104,40 @@ def test_a_permanent_failure_fails_the_run_naming_the_chunk(deployed_stack):
         deployed_stack["state_machine_arn"],
         {"size": 640, "chunk_size": 64, "fault": {"permanent": {"chunks": [7]}}},
     )
+    # THEN the map run tolerates it, but the reducer refuses to sum, naming the chunk
     assert desc["status"] == "FAILED"
-    # The map run exceeds its tolerated failures (none): no sum is attempted.
-    assert desc["error"] == "States.ExceedToleratedFailureThreshold", desc
+    assert desc["error"] == "ChunkFailedError", desc
+    assert desc["cause"].startswith("1 of 10 chunks failed (chunk ids 7)"), desc["cause"]
+    assert "PermanentComputeError" in desc["cause"]
     assert list_keys(s3, bucket, f"runs/{desc['name']}/result.txt") == []
-    # The failed chunk is named in the ResultWriter FAILED files, with its error.
-    keys = list_keys(s3, bucket, f"runs/{desc['name']}/results/")
-    failed = [k for k in keys if "FAILED_" in k]
-    assert failed, keys
-    records = json.loads(s3.get_object(Bucket=bucket, Key=failed[0])["Body"].read())
+    # AND ResultWriter's FAILED file names the chunk with its error
+    records = failed_records(s3, bucket, desc["name"])
     assert [json.loads(r["Input"])["chunk"]["chunk_id"] for r in records] == [7]
     assert records[0]["Error"] == "PermanentComputeError"
+
+
+def test_failures_beyond_the_tolerated_count_fail_the_map_run(deployed_stack):
+    sfn, s3 = client("stepfunctions"), client("s3")
+    bucket = deployed_stack["results_bucket_name"]
+    desc = run(
+        sfn,
+        deployed_stack["state_machine_arn"],
+        {"size": 640, "chunk_size": 64, "fault": {"permanent": {"chunks": [2, 7]}}},
+    )
+    assert desc["status"] == "FAILED"
+    assert desc["error"] == "States.ExceedToleratedFailureThreshold", desc
+    assert list_keys(s3, bucket, f"runs/{desc['name']}/result.txt") == []
+    records = failed_records(s3, bucket, desc["name"])
+    assert sorted(json.loads(r["Input"])["chunk"]["chunk_id"] for r in records) == [2, 7]
+
+
+def failed_records(s3, bucket: str, run_id: str) -> list[dict]:
+    keys = list_keys(s3, bucket, f"runs/{run_id}/results/")
+    records: list[dict] = []
+    for key in keys:
+        if "FAILED_" in key:
+            records += json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+    return records
 
 
 def test_a_timeout_is_retried_and_the_answer_stays_exact(deployed_stack):
@@ -139,10 +163,9 @@ def test_a_timeout_that_keeps_happening_is_reported_not_summed(deployed_stack):
         deadline_s=600,
     )
     assert desc["status"] == "FAILED"
-    assert desc["error"] == "States.ExceedToleratedFailureThreshold"
-    keys = list_keys(s3, bucket, f"runs/{desc['name']}/results/")
-    failed = [k for k in keys if "FAILED_" in k]
-    records = json.loads(s3.get_object(Bucket=bucket, Key=failed[0])["Body"].read())
+    assert desc["error"] == "ChunkFailedError", desc
+    assert "chunk ids 0" in desc["cause"] and "Sandbox.Timedout" in desc["cause"], desc["cause"]
+    records = failed_records(s3, bucket, desc["name"])
     assert [r["Error"] for r in records] == ["Sandbox.Timedout"]
     assert list_keys(s3, bucket, f"runs/{desc['name']}/result.txt") == []
 

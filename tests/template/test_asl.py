@@ -103,6 +103,8 @@ def test_top_level_flow_matches_the_contract(asl: dict) -> None:
         "InvalidInput": "Fail",
         "FanOut": "Map",
         "Reduce": "Task",
+        "ExplainRefusal": "Pass",
+        "Refused": "Fail",
         "Verdict": "Choice",
         "Done": "Succeed",
         "Differences": "Fail",
@@ -249,3 +251,32 @@ def test_variables_reach_the_definition(render_asl: Callable[..., dict]) -> None
             retrier["BackoffRate"],
             retrier["MaxDelaySeconds"],
         ) == (3, 5, 1.5, 9)
+
+
+def test_reduce_refusals_fail_with_the_error_name_and_the_reducers_message(asl: dict) -> None:
+    reduce = asl["States"]["Reduce"]
+    assert reduce["Catch"] == [
+        {
+            "ErrorEquals": [
+                "ChunkFailedError",
+                "ChunksMissingError",
+                "DuplicateChunkError",
+                "PendingChunksError",
+                "ResultFormatError",
+            ],
+            "ResultPath": "$",
+            "Next": "ExplainRefusal",
+        }
+    ]
+    explain = asl["States"]["ExplainRefusal"]
+    assert explain["Parameters"] == {
+        "error.$": "$.Error",
+        "detail.$": "States.StringToJson($.Cause)",
+    }
+    assert explain["Next"] == "Refused"
+    refused = asl["States"]["Refused"]
+    assert (refused["Type"], refused["ErrorPath"], refused["CausePath"]) == (
+        "Fail",
+        "$.error",
+        "$.detail.errorMessage",
+    )
