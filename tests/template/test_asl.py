@@ -178,10 +178,25 @@ def test_fan_out_is_a_distributed_map_over_the_chunk_list(asl: dict) -> None:
     assert fan_out["MaxConcurrency"] == 40
 
 
-def test_tolerated_failures_are_typed_numbers(asl: dict) -> None:
+def test_no_failure_is_tolerated_by_default(asl: dict) -> None:
+    # Both thresholds left out: AWS then fails the map run on the first failed child.
     fan_out = asl["States"]["FanOut"]
-    for key in ("ToleratedFailurePercentage", "ToleratedFailureCount", "MaxConcurrency"):
-        assert type(fan_out[key]) is int, f"{key} must be a JSON number, not {fan_out[key]!r}"
+    assert "ToleratedFailurePercentage" not in fan_out
+    assert "ToleratedFailureCount" not in fan_out
+    assert type(fan_out["MaxConcurrency"]) is int
+
+
+def test_tolerated_failures_are_typed_numbers_and_only_the_ones_set(
+    render_asl: Callable[..., dict],
+) -> None:
+    count_only = render_asl(tolerated_failure_count=3)["json"]["States"]["FanOut"]
+    assert count_only["ToleratedFailureCount"] == 3
+    assert type(count_only["ToleratedFailureCount"]) is int
+    # A percentage of 0 next to a count would make AWS fail on the first failure.
+    assert "ToleratedFailurePercentage" not in count_only
+    both = render_asl(tolerated_failure_count=3, tolerated_failure_percentage=10)["json"]
+    assert both["States"]["FanOut"]["ToleratedFailurePercentage"] == 10
+    assert both["States"]["FanOut"]["ToleratedFailureCount"] == 3
 
 
 def test_compute_retries_transient_errors_with_backoff_and_jitter(asl: dict) -> None:
