@@ -20,6 +20,7 @@ help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 check-tools: ## Check the tools this project needs are on the machine
+	@$(TERRAFORM) version >/dev/null
 	@$(TERRAFORM) version -json | $(SYSTEM_PYTHON) -c 'import json, sys; v = json.load(sys.stdin)["terraform_version"]; ok = tuple(map(int, v.split(".")[:2])) >= (1, 11); sys.exit(0 if ok else "error: Terraform " + v + " found; the tests need Terraform >= 1.11 (https://developer.hashicorp.com/terraform/install)")'
 	@sh scripts/find-python >/dev/null
 
