@@ -127,7 +127,7 @@ def _terraform(
 ) -> str:
     terraform = require_tool(
         "terraform",
-        "Install Terraform >= 1.6 (https://developer.hashicorp.com/terraform/install).",
+        "Install Terraform >= 1.9 (https://developer.hashicorp.com/terraform/install).",
     )
     cmd = [terraform, f"-chdir={stack}", *args]
     print(f"[deploy] terraform {' '.join(args)}", file=sys.stderr, flush=True)
