@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.e2e.stack import unique_name
 from tests.e2e.test_sfn_patches import (
     ROLE_ARN,
-    _unique,
     fanout_definition,
     items,
     read_json,
@@ -32,7 +32,7 @@ def test_describe_state_machine_returns_tracing_configuration(clients: dict[str,
     # GIVEN a state machine created without tracingConfiguration, and one with tracing on
     with state_machine(sfn, PASS_ONLY) as plain:
         traced = sfn.create_state_machine(
-            name=_unique("traced"),
+            name=unique_name("traced"),
             definition=json.dumps(PASS_ONLY),
             roleArn=ROLE_ARN,
             tracingConfiguration={"enabled": True},

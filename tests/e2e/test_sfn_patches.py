@@ -8,13 +8,13 @@ patch (``FANOUT_SFN_PATCHES=none``).
 from __future__ import annotations
 
 import json
-import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import pytest
+
+from tests.e2e.stack import start, unique_name, wait
 
 pytestmark = pytest.mark.e2e
 
@@ -53,14 +53,10 @@ FAILED_CHILD_KEYS = {
 }
 
 
-def _unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
-
-
 @contextmanager
 def state_machine(sfn: Any, definition: dict[str, Any]) -> Iterator[str]:
     arn = sfn.create_state_machine(
-        name=_unique("sfn-patches"), definition=json.dumps(definition), roleArn=ROLE_ARN
+        name=unique_name("sfn-patches"), definition=json.dumps(definition), roleArn=ROLE_ARN
     )["stateMachineArn"]
     try:
         yield arn
@@ -69,17 +65,7 @@ def state_machine(sfn: Any, definition: dict[str, Any]) -> Iterator[str]:
 
 
 def run(sfn: Any, arn: str, payload: Any, deadline_s: float = 120.0) -> dict[str, Any]:
-    execution_arn = sfn.start_execution(
-        stateMachineArn=arn, name=_unique("run"), input=json.dumps(payload)
-    )["executionArn"]
-    end = time.monotonic() + deadline_s
-    while True:
-        desc = sfn.describe_execution(executionArn=execution_arn)
-        if desc["status"] != "RUNNING":
-            return desc
-        if time.monotonic() > end:
-            raise AssertionError(f"{execution_arn} still RUNNING after {deadline_s:.0f} s")
-        time.sleep(0.25)
+    return wait(sfn, start(sfn, arn, payload, name=unique_name("run")), deadline_s)
 
 
 def map_run_of(sfn: Any, execution_arn: str) -> dict[str, Any]:
