@@ -8,6 +8,29 @@ locals {
   ]
   function_arns = [var.plan_function_arn, var.compute_function_arn, var.reduce_function_arn]
 
+  # One backoff policy (exponential, full jitter, capped) for every retrier of the machine.
+  backoff = {
+    IntervalSeconds = var.retry.interval_seconds
+    BackoffRate     = var.retry.backoff_rate
+    MaxAttempts     = var.retry.max_attempts
+    MaxDelaySeconds = var.retry.max_delay_seconds
+    JitterStrategy  = "FULL"
+  }
+  # Transient errors of the Lambda service itself, worth retrying in every Lambda task:
+  # https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html
+  lambda_transient_errors = [
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
+  ]
+  # Transient failures of one chunk's computation (raised by the compute function, or its
+  # sandbox timing out), worth retrying in the Compute task only.
+  compute_transient_errors = ["TransientComputeError", "ComputeThrottledError", "Sandbox.Timedout"]
+
+  lambda_retry  = [merge({ ErrorEquals = local.lambda_transient_errors }, local.backoff)]
+  compute_retry = concat(local.lambda_retry, [merge({ ErrorEquals = local.compute_transient_errors }, local.backoff)])
+
   definition = templatefile("${path.module}/templates/fanout.asl.json.tftpl", {
     partition                    = var.partition
     plan_function_arn            = var.plan_function_arn
@@ -17,7 +40,8 @@ locals {
     max_concurrency              = var.max_concurrency
     tolerated_failure_percentage = var.tolerated_failure_percentage
     tolerated_failure_count      = var.tolerated_failure_count
-    retry                        = var.retry
+    lambda_retry                 = local.lambda_retry
+    compute_retry                = local.compute_retry
   })
 }
 

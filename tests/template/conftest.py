@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -22,9 +23,17 @@ def terraform_binary() -> str:
     return path
 
 
-def run_terraform(args: list[str], *, cwd: Path, env: dict[str, str]) -> str:
+def run_terraform(
+    args: list[str], *, cwd: Path, env: dict[str, str], stdin: str | None = None
+) -> str:
     proc = subprocess.run(
-        [terraform_binary(), *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
+        [terraform_binary(), *args],
+        cwd=cwd,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if proc.returncode != 0:
         raise AssertionError(
@@ -53,32 +62,21 @@ def terraform_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def render_asl(
-    terraform_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
-) -> Callable[..., dict]:
-    """Render the real ASL template through Terraform with the given fixture variables."""
+def render_asl(terraform_env: dict[str, str]) -> Callable[[dict[str, dict]], dict[str, dict]]:
+    """Render the real ASL through the state_machine module (fixture/main.tf), one definition
+    per named variant of its settings, all in one Terraform run (loading the provider is slow)."""
     run_terraform(["init", "-input=false", "-no-color"], cwd=FIXTURE_ROOT, env=terraform_env)
-    state_dir = tmp_path_factory.mktemp("tf-state")
-    renders = 0
 
-    def render(**variables: object) -> dict:
-        nonlocal renders
-        renders += 1
-        state = state_dir / f"render-{renders}.tfstate"
-        var_args = [
-            f"-var={name}={value if isinstance(value, str) else json.dumps(value)}"
-            for name, value in variables.items()
-        ]
-        run_terraform(
-            ["apply", "-auto-approve", "-input=false", "-no-color", f"-state={state}", *var_args],
+    def render(variants: dict[str, dict]) -> dict[str, dict]:
+        # terraform console evaluates the module's outputs without planning its resources
+        # (a plan would ask AWS to validate the definition). base64 keeps the text intact.
+        printed = run_terraform(
+            ["console", "-no-color", f"-var=variants={json.dumps(variants)}"],
             cwd=FIXTURE_ROOT,
             env=terraform_env,
+            stdin="base64encode(jsonencode(local.definitions))\n",
         )
-        text = run_terraform(
-            ["output", "-no-color", f"-state={state}", "-raw", "definition"],
-            cwd=FIXTURE_ROOT,
-            env=terraform_env,
-        )
-        return {"text": text, "json": json.loads(text)}
+        texts = json.loads(base64.b64decode(printed.strip().strip('"')))
+        return {name: {"text": text, "json": json.loads(text)} for name, text in texts.items()}
 
     return render

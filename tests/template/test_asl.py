@@ -19,9 +19,33 @@ COMPUTE_TRANSIENT = ["TransientComputeError", "ComputeThrottledError", "Sandbox.
 ARN = "arn:aws:lambda:eu-west-1:123456789012:function:tpl-{}"
 
 
+# Every definition these tests read, rendered in one Terraform run: the defaults, and
+# settings that must reach the definition typed and only when set.
+VARIANTS: dict[str, dict] = {
+    "default": {},
+    "count_only": {"tolerated_failure_count": 3},
+    "both_thresholds": {"tolerated_failure_count": 3, "tolerated_failure_percentage": 10},
+    "custom": {
+        "child_execution_type": "EXPRESS",
+        "tolerated_failure_percentage": 2.5,
+        "retry": {
+            "max_attempts": 3,
+            "interval_seconds": 5,
+            "backoff_rate": 1.5,
+            "max_delay_seconds": 9,
+        },
+    },
+}
+
+
 @pytest.fixture(scope="module")
-def rendered(render_asl: Callable[..., dict]) -> dict:
-    return render_asl()
+def renders(render_asl: Callable[[dict[str, dict]], dict[str, dict]]) -> dict[str, dict]:
+    return render_asl(VARIANTS)
+
+
+@pytest.fixture(scope="module")
+def rendered(renders: dict[str, dict]) -> dict:
+    return renders["default"]
 
 
 @pytest.fixture(scope="module")
@@ -187,14 +211,14 @@ def test_no_failure_is_tolerated_by_default(asl: dict) -> None:
 
 
 def test_tolerated_failures_are_typed_numbers_and_only_the_ones_set(
-    render_asl: Callable[..., dict],
+    renders: dict[str, dict],
 ) -> None:
-    count_only = render_asl(tolerated_failure_count=3)["json"]["States"]["FanOut"]
+    count_only = renders["count_only"]["json"]["States"]["FanOut"]
     assert count_only["ToleratedFailureCount"] == 3
     assert type(count_only["ToleratedFailureCount"]) is int
     # A percentage of 0 next to a count would make AWS fail on the first failure.
     assert "ToleratedFailurePercentage" not in count_only
-    both = render_asl(tolerated_failure_count=3, tolerated_failure_percentage=10)["json"]
+    both = renders["both_thresholds"]["json"]
     assert both["States"]["FanOut"]["ToleratedFailurePercentage"] == 10
     assert both["States"]["FanOut"]["ToleratedFailureCount"] == 3
 
@@ -237,18 +261,9 @@ def test_verdict_succeeds_only_on_ok(asl: dict) -> None:
     assert (differences["ErrorPath"], differences["CausePath"]) == ("$.error", "$.cause")
 
 
-def test_variables_reach_the_definition(render_asl: Callable[..., dict]) -> None:
+def test_variables_reach_the_definition(renders: dict[str, dict]) -> None:
     # GIVEN EXPRESS children, a fractional tolerance and a custom retry policy
-    asl = render_asl(
-        child_execution_type="EXPRESS",
-        tolerated_failure_percentage=2.5,
-        retry={
-            "max_attempts": 3,
-            "interval_seconds": 5,
-            "backoff_rate": 1.5,
-            "max_delay_seconds": 9,
-        },
-    )["json"]
+    asl = renders["custom"]["json"]
     # THEN they appear, typed, in the map and in every retrier
     fan_out = asl["States"]["FanOut"]
     assert fan_out["ItemProcessor"]["ProcessorConfig"]["ExecutionType"] == "EXPRESS"
