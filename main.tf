@@ -38,100 +38,108 @@ module "results_bucket" {
   force_destroy          = var.force_destroy_bucket
 }
 
-module "plan_function" {
-  source = "./modules/lambda_function"
-
-  function_name       = "${var.name_prefix}-plan"
-  description         = "Fan-out plan: validates the input and writes the run's chunk list to S3."
-  handler             = "plan_handler.handler"
-  source_dir          = local.source_dir
-  build_dir           = local.build_dir
-  runtime             = var.lambda_runtime
-  architecture        = var.lambda_architecture
-  memory_size         = var.plan_memory_size
-  timeout             = var.plan_timeout
-  log_retention_days  = var.log_retention_days
-  enable_xray_tracing = var.enable_xray_tracing
-
-  environment = merge(local.common_environment, {
-    MAX_SIZE         = tostring(var.max_size)
-    MAX_CHUNK_SIZE   = tostring(var.max_chunk_size)
-    MAX_CHUNKS       = tostring(var.max_chunks)
-    DEFAULT_WORKLOAD = var.default_workload
-    FAULT_INJECTION  = local.fault_injection
-  })
-
-  policy_statements = [
-    {
-      sid       = "WriteChunkLists"
-      actions   = ["s3:PutObject"]
-      resources = ["${local.bucket_arn}/runs/*/chunks.json"]
-    },
-  ]
-}
-
-module "compute_function" {
-  source = "./modules/lambda_function"
-
-  function_name       = "${var.name_prefix}-compute"
-  description         = "Fan-out compute: computes one chunk and returns its partial result."
-  handler             = "compute_handler.handler"
-  source_dir          = local.source_dir
-  build_dir           = local.build_dir
-  requirements        = local.requirements
-  runtime             = var.lambda_runtime
-  architecture        = var.lambda_architecture
-  memory_size         = var.compute_memory_size
-  timeout             = var.compute_timeout
-  log_retention_days  = var.log_retention_days
-  enable_xray_tracing = var.enable_xray_tracing
-
-  environment = merge(local.common_environment, {
-    FAULT_INJECTION = local.fault_injection
-  })
-
-  policy_statements = [
-    {
-      sid       = "WriteLargePartials"
-      actions   = ["s3:PutObject"]
-      resources = ["${local.bucket_arn}/runs/*/partials/*"]
-    },
-  ]
-}
-
-module "reduce_function" {
-  source = "./modules/lambda_function"
-
-  function_name       = "${var.name_prefix}-reduce"
-  description         = "Fan-out reduce: reconciles every child result with the plan and sums exactly."
-  handler             = "reduce_handler.handler"
-  source_dir          = local.source_dir
-  build_dir           = local.build_dir
-  requirements        = local.requirements
-  runtime             = var.lambda_runtime
-  architecture        = var.lambda_architecture
-  memory_size         = var.reduce_memory_size
-  timeout             = var.reduce_timeout
-  log_retention_days  = var.log_retention_days
-  enable_xray_tracing = var.enable_xray_tracing
-
-  environment = local.common_environment
-
-  policy_statements = [
-    {
-      sid       = "ReadRunData"
-      actions   = ["s3:GetObject"]
-      resources = ["${local.bucket_arn}/runs/*"]
-    },
-    {
-      sid     = "WriteRunResult"
-      actions = ["s3:PutObject"]
-      resources = [
-        "${local.bucket_arn}/runs/*/result.txt",
-        "${local.bucket_arn}/runs/*/summary.json",
+# The pipeline's Lambda functions by role: each is named <name_prefix>-<role>. Adding a
+# function is one entry here (plus its handler in lambda_src/).
+locals {
+  functions = {
+    plan = {
+      description  = "Fan-out plan: validates the input and writes the run's chunk list to S3."
+      handler      = "plan_handler.handler"
+      requirements = []
+      memory_size  = var.plan_memory_size
+      timeout      = var.plan_timeout
+      environment = merge(local.common_environment, {
+        MAX_SIZE         = tostring(var.max_size)
+        MAX_CHUNK_SIZE   = tostring(var.max_chunk_size)
+        MAX_CHUNKS       = tostring(var.max_chunks)
+        DEFAULT_WORKLOAD = var.default_workload
+        FAULT_INJECTION  = local.fault_injection
+      })
+      policy_statements = [
+        {
+          sid       = "WriteChunkLists"
+          actions   = ["s3:PutObject"]
+          resources = ["${local.bucket_arn}/runs/*/chunks.json"]
+        },
       ]
-    },
-  ]
+    }
+    compute = {
+      description  = "Fan-out compute: computes one chunk and returns its partial result."
+      handler      = "compute_handler.handler"
+      requirements = local.requirements
+      memory_size  = var.compute_memory_size
+      timeout      = var.compute_timeout
+      environment = merge(local.common_environment, {
+        FAULT_INJECTION = local.fault_injection
+      })
+      policy_statements = [
+        {
+          sid       = "WriteLargePartials"
+          actions   = ["s3:PutObject"]
+          resources = ["${local.bucket_arn}/runs/*/partials/*"]
+        },
+      ]
+    }
+    reduce = {
+      description  = "Fan-out reduce: reconciles every child result with the plan and sums exactly."
+      handler      = "reduce_handler.handler"
+      requirements = local.requirements
+      memory_size  = var.reduce_memory_size
+      timeout      = var.reduce_timeout
+      environment  = local.common_environment
+      policy_statements = [
+        {
+          sid       = "ReadRunData"
+          actions   = ["s3:GetObject"]
+          resources = ["${local.bucket_arn}/runs/*"]
+        },
+        {
+          sid     = "WriteRunResult"
+          actions = ["s3:PutObject"]
+          resources = [
+            "${local.bucket_arn}/runs/*/result.txt",
+            "${local.bucket_arn}/runs/*/summary.json",
+          ]
+        },
+      ]
+    }
+  }
+}
+
+module "function" {
+  source   = "./modules/lambda_function"
+  for_each = local.functions
+
+  function_name       = "${var.name_prefix}-${each.key}"
+  description         = each.value.description
+  handler             = each.value.handler
+  source_dir          = local.source_dir
+  build_dir           = local.build_dir
+  requirements        = each.value.requirements
+  runtime             = var.lambda_runtime
+  architecture        = var.lambda_architecture
+  memory_size         = each.value.memory_size
+  timeout             = each.value.timeout
+  log_retention_days  = var.log_retention_days
+  enable_xray_tracing = var.enable_xray_tracing
+  environment         = each.value.environment
+  policy_statements   = each.value.policy_statements
+}
+
+# Stacks deployed when each function had its own module block keep their state.
+moved {
+  from = module.plan_function
+  to   = module.function["plan"]
+}
+
+moved {
+  from = module.compute_function
+  to   = module.function["compute"]
+}
+
+moved {
+  from = module.reduce_function
+  to   = module.function["reduce"]
 }
 
 module "state_machine" {
@@ -142,10 +150,12 @@ module "state_machine" {
   region     = local.region
   account_id = local.account_id
 
-  plan_function_arn    = module.plan_function.function_arn
-  compute_function_arn = module.compute_function.function_arn
-  reduce_function_arn  = module.reduce_function.function_arn
-  bucket_arn           = local.bucket_arn
+  function_arns = {
+    plan    = module.function["plan"].function_arn
+    compute = module.function["compute"].function_arn
+    reduce  = module.function["reduce"].function_arn
+  }
+  bucket_arn = local.bucket_arn
 
   child_execution_type         = var.child_execution_type
   max_concurrency              = var.map_max_concurrency

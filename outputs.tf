@@ -15,21 +15,15 @@ output "results_bucket_name" {
 
 output "function_names" {
   description = "Lambda function names by role (plan, compute, reduce)."
-  value = {
-    plan    = module.plan_function.function_name
-    compute = module.compute_function.function_name
-    reduce  = module.reduce_function.function_name
-  }
+  value       = { for role, function in module.function : role => function.function_name }
 }
 
 output "log_group_names" {
   description = "CloudWatch log groups of the functions and of the state machine."
-  value = {
-    plan          = module.plan_function.log_group_name
-    compute       = module.compute_function.log_group_name
-    reduce        = module.reduce_function.log_group_name
-    state_machine = module.state_machine.log_group_name
-  }
+  value = merge(
+    { for role, function in module.function : role => function.log_group_name },
+    { state_machine = module.state_machine.log_group_name },
+  )
 }
 
 output "start_execution_command" {

@@ -209,6 +209,20 @@ def plan(
     return code == "2"
 
 
+def state_addresses(endpoint: str | None = None, workspace: str = "default") -> list[str]:
+    """Addresses of the resources in the deployed stack's state (`terraform state list`)."""
+    stack = stack_dir_for(endpoint or default_endpoint(), workspace)
+    return _terraform(stack, "state", "list", capture=True).split()
+
+
+def state_move(
+    source: str, destination: str, endpoint: str | None = None, workspace: str = "default"
+) -> None:
+    """Move a resource or module in the deployed stack's state (`terraform state mv`)."""
+    stack = stack_dir_for(endpoint or default_endpoint(), workspace)
+    _terraform(stack, "state", "mv", "-lock=false", source, destination, capture=True)
+
+
 def outputs(endpoint: str | None = None, workspace: str = "default") -> dict[str, object]:
     stack = stack_dir_for(endpoint or default_endpoint(), workspace)
     raw = json.loads(_terraform(stack, "output", "-json", capture=True) or "{}")

@@ -1,5 +1,3 @@
-data "aws_partition" "current" {}
-
 locals {
   # Source hash: every *.py under source_dir (fileset is sorted; caches excluded), the pip
   # requirements and the platform they are built for. It names the zip and is the function's

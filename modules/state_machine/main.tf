@@ -6,7 +6,7 @@ locals {
     "arn:${var.partition}:states:${var.region}:${var.account_id}:execution:${var.name}/*",
     "arn:${var.partition}:states:${var.region}:${var.account_id}:express:${var.name}/*",
   ]
-  function_arns = [var.plan_function_arn, var.compute_function_arn, var.reduce_function_arn]
+  function_arns = [var.function_arns.plan, var.function_arns.compute, var.function_arns.reduce]
 
   # One backoff policy (exponential, full jitter, capped) for every retrier of the machine.
   backoff = {
@@ -33,9 +33,9 @@ locals {
 
   definition = templatefile("${path.module}/templates/fanout.asl.json.tftpl", {
     partition                    = var.partition
-    plan_function_arn            = var.plan_function_arn
-    compute_function_arn         = var.compute_function_arn
-    reduce_function_arn          = var.reduce_function_arn
+    plan_function_arn            = var.function_arns.plan
+    compute_function_arn         = var.function_arns.compute
+    reduce_function_arn          = var.function_arns.reduce
     child_execution_type         = var.child_execution_type
     max_concurrency              = var.max_concurrency
     tolerated_failure_percentage = var.tolerated_failure_percentage

@@ -23,19 +23,13 @@ variable "account_id" {
   description = "AWS account id of the state machine."
 }
 
-variable "plan_function_arn" {
-  type        = string
-  description = "ARN of the plan function."
-}
-
-variable "compute_function_arn" {
-  type        = string
-  description = "ARN of the compute function (run by every child execution)."
-}
-
-variable "reduce_function_arn" {
-  type        = string
-  description = "ARN of the reduce function."
+variable "function_arns" {
+  type = object({
+    plan    = string
+    compute = string
+    reduce  = string
+  })
+  description = "ARNs of the functions the state machine invokes: plan, compute (run by every child execution) and reduce."
 }
 
 variable "bucket_arn" {

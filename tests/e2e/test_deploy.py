@@ -65,3 +65,36 @@ def test_second_apply_redeploys_nothing(
     assert outputs == deployed_stack
     assert sorted(before) == ["compute", "plan", "reduce"]
     assert code_and_dates(aws_client, names) == before
+
+
+# Where each function lived before the functions became one module block with for_each.
+FORMER_FUNCTION_ADDRESSES = {
+    'module.function["plan"]': "module.plan_function",
+    'module.function["compute"]': "module.compute_function",
+    'module.function["reduce"]': "module.reduce_function",
+}
+
+
+def test_a_stack_deployed_with_the_former_function_addresses_plans_no_changes(
+    deployed_stack: dict[str, Any], localstack_endpoint: str
+) -> None:
+    # GIVEN the deployed stack with its functions' state at their former addresses, as a
+    # stack deployed before the move would have it
+    moved: list[tuple[str, str]] = []
+    try:
+        for current, former in FORMER_FUNCTION_ADDRESSES.items():
+            deploy.state_move(current, former, localstack_endpoint, workspace=WORKSPACE)
+            moved.append((current, former))
+        addresses = deploy.state_addresses(localstack_endpoint, workspace=WORKSPACE)
+        assert not any(a.startswith("module.function[") for a in addresses), addresses
+        assert any(a.startswith("module.plan_function.") for a in addresses), addresses
+
+        # WHEN Terraform plans the current configuration (whose moved blocks name them)
+        changes = deploy.plan(localstack_endpoint, E2E_VARIABLES, workspace=WORKSPACE)
+    finally:
+        # (the plan saved nothing: put the state back for the other tests)
+        for current, former in reversed(moved):
+            deploy.state_move(former, current, localstack_endpoint, workspace=WORKSPACE)
+
+    # THEN nothing would be replaced or changed: the moves alone follow
+    assert changes is False

@@ -41,7 +41,7 @@ mock_provider "aws" {
 
 # Each function gets its own ARN and log group ARN, so "its own" can be told apart.
 override_resource {
-  target          = module.plan_function.aws_lambda_function.this
+  target          = module.function["plan"].aws_lambda_function.this
   override_during = plan
   values = {
     arn = "arn:aws:lambda:eu-west-1:123456789012:function:iam-plan"
@@ -49,7 +49,7 @@ override_resource {
 }
 
 override_resource {
-  target          = module.compute_function.aws_lambda_function.this
+  target          = module.function["compute"].aws_lambda_function.this
   override_during = plan
   values = {
     arn = "arn:aws:lambda:eu-west-1:123456789012:function:iam-compute"
@@ -57,7 +57,7 @@ override_resource {
 }
 
 override_resource {
-  target          = module.reduce_function.aws_lambda_function.this
+  target          = module.function["reduce"].aws_lambda_function.this
   override_during = plan
   values = {
     arn = "arn:aws:lambda:eu-west-1:123456789012:function:iam-reduce"
@@ -65,7 +65,7 @@ override_resource {
 }
 
 override_resource {
-  target          = module.plan_function.aws_cloudwatch_log_group.this
+  target          = module.function["plan"].aws_cloudwatch_log_group.this
   override_during = plan
   values = {
     arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/iam-plan"
@@ -73,7 +73,7 @@ override_resource {
 }
 
 override_resource {
-  target          = module.compute_function.aws_cloudwatch_log_group.this
+  target          = module.function["compute"].aws_cloudwatch_log_group.this
   override_during = plan
   values = {
     arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/iam-compute"
@@ -81,7 +81,7 @@ override_resource {
 }
 
 override_resource {
-  target          = module.reduce_function.aws_cloudwatch_log_group.this
+  target          = module.function["reduce"].aws_cloudwatch_log_group.this
   override_during = plan
   values = {
     arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/iam-reduce"
@@ -130,9 +130,9 @@ run "every_policy_is_least_privilege_with_tracing_on" {
     condition = alltrue(flatten([
       for doc in [
         module.state_machine.role_policy, module.state_machine.assume_role_policy,
-        module.plan_function.role_policy, module.plan_function.assume_role_policy,
-        module.compute_function.role_policy, module.compute_function.assume_role_policy,
-        module.reduce_function.role_policy, module.reduce_function.assume_role_policy,
+        module.function["plan"].role_policy, module.function["plan"].assume_role_policy,
+        module.function["compute"].role_policy, module.function["compute"].assume_role_policy,
+        module.function["reduce"].role_policy, module.function["reduce"].assume_role_policy,
         module.results_bucket.bucket_policy,
         ] : [
         for s in jsondecode(doc).Statement : [
@@ -147,9 +147,9 @@ run "every_policy_is_least_privilege_with_tracing_on" {
     condition = alltrue(flatten([
       for doc in [
         module.state_machine.role_policy, module.state_machine.assume_role_policy,
-        module.plan_function.role_policy, module.plan_function.assume_role_policy,
-        module.compute_function.role_policy, module.compute_function.assume_role_policy,
-        module.reduce_function.role_policy, module.reduce_function.assume_role_policy,
+        module.function["plan"].role_policy, module.function["plan"].assume_role_policy,
+        module.function["compute"].role_policy, module.function["compute"].assume_role_policy,
+        module.function["reduce"].role_policy, module.function["reduce"].assume_role_policy,
         module.results_bucket.bucket_policy,
         ] : [
         for s in jsondecode(doc).Statement : [
@@ -164,9 +164,9 @@ run "every_policy_is_least_privilege_with_tracing_on" {
     condition = alltrue(flatten([
       for doc in [
         module.state_machine.role_policy, module.state_machine.assume_role_policy,
-        module.plan_function.role_policy, module.plan_function.assume_role_policy,
-        module.compute_function.role_policy, module.compute_function.assume_role_policy,
-        module.reduce_function.role_policy, module.reduce_function.assume_role_policy,
+        module.function["plan"].role_policy, module.function["plan"].assume_role_policy,
+        module.function["compute"].role_policy, module.function["compute"].assume_role_policy,
+        module.function["reduce"].role_policy, module.function["reduce"].assume_role_policy,
         module.results_bucket.bucket_policy,
         ] : [
         for s in jsondecode(doc).Statement :
@@ -180,9 +180,9 @@ run "every_policy_is_least_privilege_with_tracing_on" {
     condition = alltrue(flatten([
       for doc in [
         module.state_machine.role_policy,
-        module.plan_function.role_policy,
-        module.compute_function.role_policy,
-        module.reduce_function.role_policy,
+        module.function["plan"].role_policy,
+        module.function["compute"].role_policy,
+        module.function["reduce"].role_policy,
         module.results_bucket.bucket_policy,
         ] : [
         for s in jsondecode(doc).Statement : [
@@ -197,9 +197,9 @@ run "every_policy_is_least_privilege_with_tracing_on" {
     condition = [
       for doc in [
         module.state_machine.role_policy, module.state_machine.assume_role_policy,
-        module.plan_function.role_policy, module.plan_function.assume_role_policy,
-        module.compute_function.role_policy, module.compute_function.assume_role_policy,
-        module.reduce_function.role_policy, module.reduce_function.assume_role_policy,
+        module.function["plan"].role_policy, module.function["plan"].assume_role_policy,
+        module.function["compute"].role_policy, module.function["compute"].assume_role_policy,
+        module.function["reduce"].role_policy, module.function["reduce"].assume_role_policy,
         module.results_bucket.bucket_policy,
         ] : [
         for s in jsondecode(doc).Statement : s
@@ -237,9 +237,9 @@ run "every_policy_is_least_privilege_with_tracing_on" {
   assert {
     condition = alltrue([
       for doc in [
-        module.plan_function.assume_role_policy,
-        module.compute_function.assume_role_policy,
-        module.reduce_function.assume_role_policy,
+        module.function["plan"].assume_role_policy,
+        module.function["compute"].assume_role_policy,
+        module.function["reduce"].assume_role_policy,
         ] : jsondecode(doc).Statement == [
         { Effect = "Allow", Principal = { Service = "lambda.amazonaws.com" }, Action = "sts:AssumeRole" },
       ]
@@ -323,8 +323,8 @@ run "every_policy_is_least_privilege_with_tracing_on" {
 
   assert {
     condition = {
-      for a in distinct(flatten([for s in jsondecode(module.plan_function.role_policy).Statement : flatten([s.Action]) if s.Effect == "Allow"])) :
-      a => sort(distinct(flatten([for s in jsondecode(module.plan_function.role_policy).Statement : flatten([s.Resource]) if s.Effect == "Allow" && contains(flatten([s.Action]), a)])))
+      for a in distinct(flatten([for s in jsondecode(module.function["plan"].role_policy).Statement : flatten([s.Action]) if s.Effect == "Allow"])) :
+      a => sort(distinct(flatten([for s in jsondecode(module.function["plan"].role_policy).Statement : flatten([s.Resource]) if s.Effect == "Allow" && contains(flatten([s.Action]), a)])))
       } == {
       "logs:CreateLogStream"     = tolist(["arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/iam-plan:*"])
       "logs:PutLogEvents"        = tolist(["arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/iam-plan:*"])
@@ -337,8 +337,8 @@ run "every_policy_is_least_privilege_with_tracing_on" {
 
   assert {
     condition = {
-      for a in distinct(flatten([for s in jsondecode(module.compute_function.role_policy).Statement : flatten([s.Action]) if s.Effect == "Allow"])) :
-      a => sort(distinct(flatten([for s in jsondecode(module.compute_function.role_policy).Statement : flatten([s.Resource]) if s.Effect == "Allow" && contains(flatten([s.Action]), a)])))
+      for a in distinct(flatten([for s in jsondecode(module.function["compute"].role_policy).Statement : flatten([s.Action]) if s.Effect == "Allow"])) :
+      a => sort(distinct(flatten([for s in jsondecode(module.function["compute"].role_policy).Statement : flatten([s.Resource]) if s.Effect == "Allow" && contains(flatten([s.Action]), a)])))
       } == {
       "logs:CreateLogStream"     = tolist(["arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/iam-compute:*"])
       "logs:PutLogEvents"        = tolist(["arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/iam-compute:*"])
@@ -351,8 +351,8 @@ run "every_policy_is_least_privilege_with_tracing_on" {
 
   assert {
     condition = {
-      for a in distinct(flatten([for s in jsondecode(module.reduce_function.role_policy).Statement : flatten([s.Action]) if s.Effect == "Allow"])) :
-      a => sort(distinct(flatten([for s in jsondecode(module.reduce_function.role_policy).Statement : flatten([s.Resource]) if s.Effect == "Allow" && contains(flatten([s.Action]), a)])))
+      for a in distinct(flatten([for s in jsondecode(module.function["reduce"].role_policy).Statement : flatten([s.Action]) if s.Effect == "Allow"])) :
+      a => sort(distinct(flatten([for s in jsondecode(module.function["reduce"].role_policy).Statement : flatten([s.Resource]) if s.Effect == "Allow" && contains(flatten([s.Action]), a)])))
       } == {
       "logs:CreateLogStream"     = tolist(["arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/iam-reduce:*"])
       "logs:PutLogEvents"        = tolist(["arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/iam-reduce:*"])
@@ -376,9 +376,9 @@ run "no_xray_grants_without_tracing" {
     condition = alltrue(flatten([
       for doc in [
         module.state_machine.role_policy,
-        module.plan_function.role_policy,
-        module.compute_function.role_policy,
-        module.reduce_function.role_policy,
+        module.function["plan"].role_policy,
+        module.function["compute"].role_policy,
+        module.function["reduce"].role_policy,
         ] : [
         for s in jsondecode(doc).Statement : [for a in flatten([s.Action]) : !startswith(a, "xray:")]
       ]
@@ -390,9 +390,9 @@ run "no_xray_grants_without_tracing" {
     condition = [
       for doc in [
         module.state_machine.role_policy,
-        module.plan_function.role_policy,
-        module.compute_function.role_policy,
-        module.reduce_function.role_policy,
+        module.function["plan"].role_policy,
+        module.function["compute"].role_policy,
+        module.function["reduce"].role_policy,
         ] : [
         for s in jsondecode(doc).Statement : s.Sid if contains(flatten([s.Resource]), "*")
       ]

@@ -36,11 +36,13 @@ variables {
   result_expiration_days = 7
 
   # state_machine
-  name                         = "unit-fanout"
-  partition                    = "aws"
-  plan_function_arn            = "arn:aws:lambda:eu-west-1:123456789012:function:unit-plan"
-  compute_function_arn         = "arn:aws:lambda:eu-west-1:123456789012:function:unit-compute"
-  reduce_function_arn          = "arn:aws:lambda:eu-west-1:123456789012:function:unit-reduce"
+  name      = "unit-fanout"
+  partition = "aws"
+  function_arns = {
+    plan    = "arn:aws:lambda:eu-west-1:123456789012:function:unit-plan"
+    compute = "arn:aws:lambda:eu-west-1:123456789012:function:unit-compute"
+    reduce  = "arn:aws:lambda:eu-west-1:123456789012:function:unit-reduce"
+  }
   bucket_arn                   = "arn:aws:s3:::unit-results-123456789012-eu-west-1"
   child_execution_type         = "EXPRESS"
   max_concurrency              = 7

@@ -42,7 +42,7 @@ mock_provider "aws" {
 }
 
 override_resource {
-  target          = module.plan_function.aws_lambda_function.this
+  target          = module.function["plan"].aws_lambda_function.this
   override_during = plan
   values = {
     arn = "arn:aws:lambda:eu-west-1:123456789012:function:fanout-plan"
@@ -50,7 +50,7 @@ override_resource {
 }
 
 override_resource {
-  target          = module.compute_function.aws_lambda_function.this
+  target          = module.function["compute"].aws_lambda_function.this
   override_during = plan
   values = {
     arn = "arn:aws:lambda:eu-west-1:123456789012:function:fanout-compute"
@@ -58,7 +58,7 @@ override_resource {
 }
 
 override_resource {
-  target          = module.reduce_function.aws_lambda_function.this
+  target          = module.function["reduce"].aws_lambda_function.this
   override_during = plan
   values = {
     arn = "arn:aws:lambda:eu-west-1:123456789012:function:fanout-reduce"
@@ -197,8 +197,8 @@ run "gmpy2_is_packaged_only_with_compute_and_reduce" {
 
   assert {
     condition = (
-      module.compute_function.source_hash == module.reduce_function.source_hash &&
-      module.plan_function.source_hash != module.compute_function.source_hash
+      module.function["compute"].source_hash == module.function["reduce"].source_hash &&
+      module.function["plan"].source_hash != module.function["compute"].source_hash
     )
     error_message = "With gmpy2 on (the default), compute and reduce must carry it and plan must not."
   }
@@ -213,8 +213,8 @@ run "gmpy2_off_packages_the_same_zip_for_all" {
 
   assert {
     condition = (
-      module.plan_function.source_hash == module.compute_function.source_hash &&
-      module.compute_function.source_hash == module.reduce_function.source_hash
+      module.function["plan"].source_hash == module.function["compute"].source_hash &&
+      module.function["compute"].source_hash == module.function["reduce"].source_hash
     )
     error_message = "With gmpy2 off every function must get the same sources and no requirements."
   }
