@@ -232,13 +232,14 @@ variable "default_workload" {
   default     = "utf8_count"
 
   validation {
-    # The workloads are the modules of lambda_src/fanout/workloads/ (docs/workloads.md), so a
-    # newly added workload is accepted here with no further change.
+    # The rule of the Python registry (lambda_src/fanout/workloads/__init__.py): every *.py
+    # file there not starting with "_", other than base.py, is a workload; the registry refuses
+    # to import one that breaks the protocol, so whatever passes here runs there.
     condition = contains(
       [for f in fileset("${path.module}/lambda_src/fanout/workloads", "*.py") : trimsuffix(f, ".py") if !startswith(f, "_") && f != "base.py"],
       var.default_workload
     )
-    error_message = "default_workload must name a workload module in lambda_src/fanout/workloads/ (bundled: utf8_count, repro_check)."
+    error_message = "default_workload must name a workload module in lambda_src/fanout/workloads/ (bundled: utf8_count, repro_check); base and modules starting with _ are not workloads."
   }
 }
 

@@ -303,6 +303,28 @@ run "rejects_default_workload" {
   expect_failures = [var.default_workload]
 }
 
+# The protocol and the package file are modules in the folder but not workloads: the same
+# rule as the Python registry (lambda_src/fanout/workloads/__init__.py).
+run "rejects_default_workload_base" {
+  command = plan
+
+  variables {
+    default_workload = "base"
+  }
+
+  expect_failures = [var.default_workload]
+}
+
+run "rejects_default_workload_package_file" {
+  command = plan
+
+  variables {
+    default_workload = "__init__"
+  }
+
+  expect_failures = [var.default_workload]
+}
+
 run "rejects_log_level" {
   command = plan
 

@@ -27,7 +27,7 @@ See docs/workloads.md for a walk-through.
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from fanout.config import Limits
 from fanout.types import Chunk
@@ -45,3 +45,32 @@ class Workload(Protocol):
     def compute(self, params: dict[str, Any], chunk: Chunk) -> Any: ...
 
     def reduce(self, params: dict[str, Any], partials: list[Any]) -> dict[str, Any]: ...
+
+
+PARTIAL_ENCODINGS = ("hex", "json")
+FUNCTIONS = ("validate", "plan", "compute", "reduce")
+
+
+class InvalidWorkloadError(TypeError):
+    """A module in the workloads folder does not implement :class:`Workload`."""
+
+
+def check_workload(name: str, module: object) -> Workload:
+    """``module`` as a :class:`Workload` called ``name``, or InvalidWorkloadError saying why not."""
+    problems = []
+    if getattr(module, "NAME", None) != name:
+        problems.append(f"NAME must be {name!r} (the module's name)")
+    if getattr(module, "PARTIAL_ENCODING", None) not in PARTIAL_ENCODINGS:
+        problems.append(f"PARTIAL_ENCODING must be one of {', '.join(PARTIAL_ENCODINGS)}")
+    fields = getattr(module, "FIELDS", None)
+    if not isinstance(fields, tuple) or not all(isinstance(f, str) for f in fields):
+        problems.append("FIELDS must be a tuple of field names")
+    problems += [
+        f"{attr}() is missing" for attr in FUNCTIONS if not callable(getattr(module, attr, None))
+    ]
+    if problems:
+        raise InvalidWorkloadError(
+            f"workload module {name!r} does not implement the Workload protocol (base.py; "
+            f"helper modules must start with '_'): {'; '.join(problems)}"
+        )
+    return cast(Workload, module)
