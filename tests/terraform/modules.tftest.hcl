@@ -2,30 +2,8 @@
 # packaging wiring and the module-level validations. Mocked AWS provider.
 
 mock_provider "aws" {
+  source          = "./tests/terraform/mocks"
   override_during = plan
-
-  mock_data "aws_partition" {
-    defaults = {
-      partition = "aws"
-    }
-  }
-  mock_resource "aws_s3_bucket" {
-    defaults = {
-      arn = "arn:aws:s3:::unit-results-123456789012-eu-west-1"
-      id  = "unit-results-123456789012-eu-west-1"
-    }
-  }
-  mock_resource "aws_cloudwatch_log_group" {
-    defaults = {
-      arn = "arn:aws:logs:eu-west-1:123456789012:log-group:unit"
-    }
-  }
-  mock_resource "aws_iam_role" {
-    defaults = {
-      arn = "arn:aws:iam::123456789012:role/unit"
-      id  = "unit"
-    }
-  }
 }
 
 variables {
@@ -71,6 +49,14 @@ variables {
 
 run "results_bucket_is_private_encrypted_tls_only_and_expires_runs" {
   command = plan
+
+  override_resource {
+    target          = aws_s3_bucket.this
+    override_during = plan
+    values = {
+      arn = "arn:aws:s3:::unit-results-123456789012-eu-west-1"
+    }
+  }
 
   module {
     source = "./modules/results_bucket"
@@ -256,7 +242,7 @@ run "lambda_function_is_packaged_by_terraform_with_a_source_hash" {
           Sid      = "OwnLogGroup"
           Effect   = "Allow"
           Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-          Resource = ["arn:aws:logs:eu-west-1:123456789012:log-group:unit:*"]
+          Resource = ["arn:aws:logs:eu-west-1:123456789012:log-group:mocked:*"]
         },
         {
           Sid      = "WriteLargePartials"

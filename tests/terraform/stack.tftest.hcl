@@ -2,42 +2,23 @@
 # Run: terraform test -test-directory=tests/terraform   (Terraform >= 1.11 for override_during)
 
 mock_provider "aws" {
+  source          = "./tests/terraform/mocks"
   override_during = plan
+}
 
-  mock_data "aws_caller_identity" {
-    defaults = {
-      account_id = "123456789012"
-    }
+override_resource {
+  target          = module.results_bucket.aws_s3_bucket.this
+  override_during = plan
+  values = {
+    arn = "arn:aws:s3:::fanout-results-123456789012-eu-west-1"
   }
-  mock_data "aws_partition" {
-    defaults = {
-      partition = "aws"
-    }
-  }
-  mock_data "aws_region" {
-    defaults = {
-      name = "eu-west-1"
-    }
-  }
-  mock_resource "aws_s3_bucket" {
-    defaults = {
-      arn = "arn:aws:s3:::fanout-results-123456789012-eu-west-1"
-    }
-  }
-  mock_resource "aws_cloudwatch_log_group" {
-    defaults = {
-      arn = "arn:aws:logs:eu-west-1:123456789012:log-group:mocked"
-    }
-  }
-  mock_resource "aws_iam_role" {
-    defaults = {
-      arn = "arn:aws:iam::123456789012:role/mocked"
-    }
-  }
-  mock_resource "aws_sfn_state_machine" {
-    defaults = {
-      arn = "arn:aws:states:eu-west-1:123456789012:stateMachine:fanout-fanout"
-    }
+}
+
+override_resource {
+  target          = module.state_machine.aws_sfn_state_machine.this
+  override_during = plan
+  values = {
+    arn = "arn:aws:states:eu-west-1:123456789012:stateMachine:fanout-fanout"
   }
 }
 

@@ -2,16 +2,7 @@
 # Run: terraform test -test-directory=tests/terraform
 
 mock_provider "aws" {
-  mock_data "aws_caller_identity" {
-    defaults = {
-      account_id = "123456789012"
-    }
-  }
-  mock_data "aws_region" {
-    defaults = {
-      name = "eu-west-1"
-    }
-  }
+  source = "./tests/terraform/mocks"
 }
 
 variables {
