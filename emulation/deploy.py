@@ -209,6 +209,36 @@ def plan(
     return code == "2"
 
 
+def planned_changes(
+    endpoint: str | None = None,
+    variables: dict[str, object] | None = None,
+    region: str = "us-east-1",
+    workspace: str = "default",
+) -> list[dict[str, object]]:
+    """The plan's resource changes (`terraform show -json`): address, previous_address (set
+    when a moved block or a state move applies) and actions (["no-op"] when unchanged).
+
+    Unlike plan(), tells a move, which changes no infrastructure, from a real change.
+    """
+    endpoint = endpoint or default_endpoint()
+    stack = prepare(endpoint, region, workspace)
+    init(stack)
+    plan_file = "inspect.tfplan"
+    _terraform(
+        stack, "plan", "-input=false", "-no-color", f"-out={plan_file}", *_var_args(variables)
+    )
+    shown = json.loads(_terraform(stack, "show", "-json", plan_file, capture=True))
+    (stack / plan_file).unlink()
+    return [
+        {
+            "address": change["address"],
+            "previous_address": change.get("previous_address"),
+            "actions": change["change"]["actions"],
+        }
+        for change in shown.get("resource_changes", [])
+    ]
+
+
 def state_addresses(endpoint: str | None = None, workspace: str = "default") -> list[str]:
     """Addresses of the resources in the deployed stack's state (`terraform state list`)."""
     stack = stack_dir_for(endpoint or default_endpoint(), workspace)

@@ -75,7 +75,7 @@ FORMER_FUNCTION_ADDRESSES = {
 }
 
 
-def test_a_stack_deployed_with_the_former_function_addresses_plans_no_changes(
+def test_a_stack_deployed_with_the_former_function_addresses_plans_only_moves(
     deployed_stack: dict[str, Any], localstack_endpoint: str
 ) -> None:
     # GIVEN the deployed stack with its functions' state at their former addresses, as a
@@ -90,11 +90,18 @@ def test_a_stack_deployed_with_the_former_function_addresses_plans_no_changes(
         assert any(a.startswith("module.plan_function.") for a in addresses), addresses
 
         # WHEN Terraform plans the current configuration (whose moved blocks name them)
-        changes = deploy.plan(localstack_endpoint, E2E_VARIABLES, workspace=WORKSPACE)
+        changes = deploy.planned_changes(localstack_endpoint, E2E_VARIABLES, workspace=WORKSPACE)
     finally:
         # (the plan saved nothing: put the state back for the other tests)
         for current, former in reversed(moved):
             deploy.state_move(former, current, localstack_endpoint, workspace=WORKSPACE)
 
-    # THEN nothing would be replaced or changed: the moves alone follow
-    assert changes is False
+    # THEN every resource is left as it is (no create, update, replace or destroy) ...
+    assert [c for c in changes if c["actions"] != ["no-op"]] == []
+    # ... and each function resource is recognised at its new address from its former one
+    function_changes = [c for c in changes if str(c["address"]).startswith("module.function[")]
+    assert len(function_changes) == 15  # 3 functions x (package, log group, role, policy, function)
+    for change in function_changes:
+        current = str(change["address"])
+        module, _, resource = current.partition("].")
+        assert change["previous_address"] == f"{FORMER_FUNCTION_ADDRESSES[module + ']']}.{resource}"
