@@ -145,7 +145,7 @@ moved {
 module "state_machine" {
   source = "./modules/state_machine"
 
-  name       = "${var.name_prefix}-fanout"
+  name       = "${var.name_prefix}-run"
   partition  = local.partition
   region     = local.region
   account_id = local.account_id

@@ -21,7 +21,7 @@ override_resource {
   target          = module.state_machine.aws_sfn_state_machine.this
   override_during = plan
   values = {
-    arn = "arn:aws:states:eu-west-1:123456789012:stateMachine:iam-fanout"
+    arn = "arn:aws:states:eu-west-1:123456789012:stateMachine:iam-run"
   }
 }
 
@@ -78,7 +78,7 @@ override_resource {
   target          = module.state_machine.aws_cloudwatch_log_group.this
   override_during = plan
   values = {
-    arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/vendedlogs/states/iam-fanout"
+    arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/vendedlogs/states/iam-run"
   }
 }
 
@@ -254,7 +254,7 @@ run "every_policy_is_least_privilege_with_tracing_on" {
     condition = sort(distinct(flatten([
       for s in jsondecode(module.state_machine.role_policy).Statement : flatten([s.Resource])
       if s.Effect == "Allow" && contains(flatten([s.Action]), "states:StartExecution")
-    ]))) == tolist(["arn:aws:states:eu-west-1:123456789012:stateMachine:iam-fanout"])
+    ]))) == tolist(["arn:aws:states:eu-west-1:123456789012:stateMachine:iam-run"])
     error_message = "The state machine may start executions of itself only (its map children)."
   }
 
@@ -263,8 +263,8 @@ run "every_policy_is_least_privilege_with_tracing_on" {
       for s in jsondecode(module.state_machine.role_policy).Statement : flatten([s.Resource])
       if s.Effect == "Allow" && length(setintersection(flatten([s.Action]), ["states:DescribeExecution", "states:StopExecution"])) > 0
       ]))) == tolist([
-      "arn:aws:states:eu-west-1:123456789012:execution:iam-fanout/*",
-      "arn:aws:states:eu-west-1:123456789012:express:iam-fanout/*",
+      "arn:aws:states:eu-west-1:123456789012:execution:iam-run/*",
+      "arn:aws:states:eu-west-1:123456789012:express:iam-run/*",
     ])
     error_message = "The state machine may describe and stop only its own executions."
   }

@@ -14,7 +14,7 @@ variables {
   result_expiration_days = 7
 
   # state_machine
-  name      = "unit-fanout"
+  name      = "unit-run"
   partition = "aws"
   function_arns = {
     plan    = "arn:aws:lambda:eu-west-1:123456789012:function:unit-plan"
@@ -134,10 +134,10 @@ run "state_machine_role_is_least_privilege" {
           "arn:aws:lambda:eu-west-1:123456789012:function:unit-compute:*",
           "arn:aws:lambda:eu-west-1:123456789012:function:unit-reduce:*",
         ]
-        StartOwnChildExecutions = ["arn:aws:states:eu-west-1:123456789012:stateMachine:unit-fanout"]
+        StartOwnChildExecutions = ["arn:aws:states:eu-west-1:123456789012:stateMachine:unit-run"]
         ManageOwnChildExecutions = [
-          "arn:aws:states:eu-west-1:123456789012:execution:unit-fanout/*",
-          "arn:aws:states:eu-west-1:123456789012:express:unit-fanout/*",
+          "arn:aws:states:eu-west-1:123456789012:execution:unit-run/*",
+          "arn:aws:states:eu-west-1:123456789012:express:unit-run/*",
         ]
         ReadChunkLists       = ["arn:aws:s3:::unit-results-123456789012-eu-west-1/runs/*/chunks.json"]
         WriteChildResults    = ["arn:aws:s3:::unit-results-123456789012-eu-west-1/runs/*/results/*"]
@@ -176,7 +176,7 @@ run "state_machine_role_is_least_privilege" {
   }
 
   assert {
-    condition     = aws_cloudwatch_log_group.this.name == "/aws/vendedlogs/states/unit-fanout" && aws_cloudwatch_log_group.this.retention_in_days == 30
+    condition     = aws_cloudwatch_log_group.this.name == "/aws/vendedlogs/states/unit-run" && aws_cloudwatch_log_group.this.retention_in_days == 30
     error_message = "State machine log group must be under /aws/vendedlogs/states/ with the given retention."
   }
 }

@@ -18,7 +18,7 @@ override_resource {
   target          = module.state_machine.aws_sfn_state_machine.this
   override_during = plan
   values = {
-    arn = "arn:aws:states:eu-west-1:123456789012:stateMachine:fanout-fanout"
+    arn = "arn:aws:states:eu-west-1:123456789012:stateMachine:fanout-run"
   }
 }
 
@@ -162,13 +162,13 @@ run "variables_reach_the_map_and_outputs_are_ready_to_use" {
       plan          = "/aws/lambda/hpc-plan"
       compute       = "/aws/lambda/hpc-compute"
       reduce        = "/aws/lambda/hpc-reduce"
-      state_machine = "/aws/vendedlogs/states/hpc-fanout"
+      state_machine = "/aws/vendedlogs/states/hpc-run"
     }
     error_message = "Every function and the state machine must have its own log group."
   }
 
   assert {
-    condition     = output.start_execution_command == "aws stepfunctions start-execution --region eu-west-1 --state-machine-arn arn:aws:states:eu-west-1:123456789012:stateMachine:fanout-fanout --input '{\"size\": 1024}'"
+    condition     = output.start_execution_command == "aws stepfunctions start-execution --region eu-west-1 --state-machine-arn arn:aws:states:eu-west-1:123456789012:stateMachine:fanout-run --input '{\"size\": 1024}'"
     error_message = "start_execution_command must be a ready-to-paste AWS CLI command."
   }
 }
