@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 from dataclasses import dataclass, field
@@ -11,8 +10,9 @@ from typing import Any
 
 import pytest
 
+from fanout_cli import awsconfig
 from fanout_cli import main as cli
-from fanout_cli.main import follow_and_report
+from fanout_cli.follow import FollowOptions, follow_and_report
 from fanout_cli.summary import current_state, execution_failure, failure_from_history
 
 pytestmark = pytest.mark.unit
@@ -138,10 +138,8 @@ def counts(succeeded: int, total: int = 16, failed: int = 0, running: int = 0) -
     }
 
 
-def args(**overrides: Any) -> argparse.Namespace:
-    base = {"poll_interval": 2.0, "timeout": 3600.0, "json": False, "print_limit": 5000}
-    base.update(overrides)
-    return argparse.Namespace(**base)
+def args(**overrides: Any) -> FollowOptions:
+    return FollowOptions(**overrides)
 
 
 SUMMARY = {
@@ -213,7 +211,14 @@ def test_json_output_on_success() -> None:
     sfn = FakeStepFunctions(RUN_TO_SUCCESS, clock)
     out = io.StringIO()
     code = follow_and_report(
-        sfn, EXEC, args(json=True), out, io.StringIO(), now=clock, sleep=clock.sleep, is_tty=False
+        sfn,
+        EXEC,
+        args(as_json=True),
+        out,
+        io.StringIO(),
+        now=clock,
+        sleep=clock.sleep,
+        is_tty=False,
     )
     assert code == 0
     data = json.loads(out.getvalue())
@@ -257,7 +262,7 @@ def test_deadline_stops_following_with_exit_3() -> None:
     code = follow_and_report(
         sfn,
         EXEC,
-        args(timeout=10.0),
+        args(timeout_s=10.0),
         io.StringIO(),
         err,
         now=clock,
@@ -286,7 +291,7 @@ def test_history_helpers() -> None:
 def test_run_command_starts_the_execution_with_the_input(monkeypatch: pytest.MonkeyPatch) -> None:
     clock = FakeClock()
     sfn = FakeStepFunctions(RUN_TO_SUCCESS, clock)
-    monkeypatch.setattr(cli, "aws_client", lambda service, a, arn: sfn)
+    monkeypatch.setattr(awsconfig, "aws_client", lambda service, a, arn: sfn)
     code = cli.main(
         [
             "run",
@@ -322,7 +327,7 @@ def test_status_command(
 ) -> None:
     clock = FakeClock()
     sfn = FakeStepFunctions([Step(state="FanOut", counts=counts(8, running=4))], clock)
-    monkeypatch.setattr(cli, "aws_client", lambda service, a, arn: sfn)
+    monkeypatch.setattr(awsconfig, "aws_client", lambda service, a, arn: sfn)
     assert cli.main(["status", "run-1", "--state-machine-arn", MACHINE, "--json"]) == 0
     record = json.loads(capsys.readouterr().out)
     assert record["execution_arn"] == EXEC
