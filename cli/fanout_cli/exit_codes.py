@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 EXIT_OK = 0
 EXIT_FAILED = 1  # the execution failed, timed out or was aborted; or the result check failed
 EXIT_USAGE = 2  # bad arguments or missing configuration (argparse uses 2 as well)
@@ -9,12 +11,24 @@ EXIT_STILL_RUNNING = 3  # --timeout reached; the execution goes on
 EXIT_AWS = 4  # an AWS call failed
 EXIT_INTERRUPTED = 130
 
-EPILOG = f"""\
-exit codes: {EXIT_OK} success; {EXIT_FAILED} the execution failed (or a result did not match
-its summary); {EXIT_USAGE} usage or configuration error; {EXIT_STILL_RUNNING} --timeout reached while
-the execution still runs; {EXIT_AWS} an AWS call failed; {EXIT_INTERRUPTED} interrupted.
+MEANINGS = {
+    EXIT_OK: "success",
+    EXIT_FAILED: "the execution failed (or a result did not match its summary)",
+    EXIT_USAGE: "usage or configuration error",
+    EXIT_STILL_RUNNING: "--timeout reached while the execution still runs",
+    EXIT_AWS: "an AWS call failed",
+    EXIT_INTERRUPTED: "interrupted",
+}
+
+EPILOG = (
+    textwrap.fill(
+        "exit codes: " + "; ".join(f"{code} {text}" for code, text in MEANINGS.items()) + ".",
+        width=72,
+    )
+    + """
 
 AWS settings come from the usual places (AWS_PROFILE, AWS_REGION, ~/.aws);
 AWS_ENDPOINT_URL (or --endpoint-url) points the tool at another endpoint,
 such as LocalStack.
 """
+)
