@@ -9,6 +9,7 @@ EXIT_FAILED = 1  # the execution failed, timed out or was aborted; or the result
 EXIT_USAGE = 2  # bad arguments or missing configuration (argparse uses 2 as well)
 EXIT_STILL_RUNNING = 3  # --timeout reached; the execution goes on
 EXIT_AWS = 4  # an AWS call failed
+EXIT_INTERNAL = 70  # a bug in fanout itself (sysexits.h EX_SOFTWARE); a traceback follows
 EXIT_INTERRUPTED = 130
 
 MEANINGS = {
@@ -17,6 +18,7 @@ MEANINGS = {
     EXIT_USAGE: "usage or configuration error",
     EXIT_STILL_RUNNING: "--timeout reached while the execution still runs",
     EXIT_AWS: "an AWS call failed",
+    EXIT_INTERNAL: "an error in fanout itself (please report it with the traceback)",
     EXIT_INTERRUPTED: "interrupted",
 }
 

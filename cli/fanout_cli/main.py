@@ -8,11 +8,18 @@ from __future__ import annotations
 
 import argparse
 import sys
+import traceback
 from collections.abc import Sequence
 
 from fanout_cli import __version__
 from fanout_cli.commands import COMMANDS
-from fanout_cli.exit_codes import EPILOG, EXIT_AWS, EXIT_INTERRUPTED, EXIT_USAGE
+from fanout_cli.exit_codes import (
+    EPILOG,
+    EXIT_AWS,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+)
 from fanout_cli.resolve import UsageError
 
 
@@ -31,14 +38,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; its exit code, or the code of what it raised (``exit_codes``).
+
+    Only a ``UsageError`` is the user's to fix (exit 2); argparse exits 2 by itself.
+    Any other exception, a ``ValueError`` included, is an error in fanout: it is
+    reported with its traceback, never as a usage error.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))
     except UsageError as exc:
-        print(f"fanout {args.command}: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except ValueError as exc:
         print(f"fanout {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -49,7 +59,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(exc, ClientError | BotoCoreError):
             print(f"fanout {args.command}: AWS call failed: {exc}", file=sys.stderr)
             return EXIT_AWS
-        raise
+        traceback.print_exc()
+        print(
+            f"fanout {args.command}: internal error {type(exc).__name__}: {exc} "
+            "(a bug in fanout; please report it with the traceback above)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

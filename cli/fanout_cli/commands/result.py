@@ -40,6 +40,10 @@ def command(args: argparse.Namespace) -> int:
     if not uri:
         print(f"the output of {arn} has no result_s3_uri", file=sys.stderr)
         return EXIT_FAILED
-    bucket, key = parse_s3_uri(uri)
+    try:
+        bucket, key = parse_s3_uri(uri)
+    except ValueError as exc:
+        print(f"the output of {arn} names no S3 object: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     s3 = awsconfig.aws_client("s3", args, arn)
     return download_result(s3, bucket, key, summary, args.output, sys.stdout.buffer, sys.stderr)
