@@ -183,7 +183,9 @@ def test_running_to_succeeded_prints_summary_and_number() -> None:
     progress = err.getvalue().splitlines()
     assert progress[0] == "Plan: running, 00:00 elapsed"
     assert progress[1].startswith("FanOut [")
-    assert any(line.startswith("Reduce [####################] 16/16 done") for line in progress)
+    assert any(
+        line.startswith("Reduce [####################] 16/16 children done") for line in progress
+    )
     assert "\r" not in err.getvalue()
 
 
