@@ -1,4 +1,4 @@
-"""Independent check of the utf8_count workload: T(N) by its closed form.
+"""Independent answer for the utf8_count workload: T(N) by its closed form.
 
 T(N) = f(0) + ... + f(N-1), with f(i) = 128 f(i-1) + 1863 f(i-2) + 42451 f(i-3)
 + 78341 f(i-4), f(0) = 1, f(<0) = 0. Summing the recurrence gives

@@ -165,13 +165,6 @@ def seeds(start: int) -> tuple[Any, Any, Any, Any]:
     return tuple(out)  # type: ignore[return-value]
 
 
-def f_fast(i: int) -> int:
-    """f(i) alone (used by tests and estimates)."""
-    if i < 0:
-        return 0
-    return bigint.to_int(seeds(i + 1)[3])
-
-
 def chunk_sum_fast(start: int, stop: int) -> Any:
     """sum of f(i) for i in [start, stop)."""
     if stop <= start:
