@@ -55,7 +55,7 @@ def _matpow(exponent: int) -> list[list[Any]]:
 def f_window(n: int) -> tuple[int, int, int, int]:
     """(f(n), f(n-1), f(n-2), f(n-3)) for n >= 0: the first column of M^n."""
     power = _matpow(n)
-    return tuple(int(power[r][0]) for r in range(4))  # type: ignore[return-value]
+    return int(power[0][0]), int(power[1][0]), int(power[2][0]), int(power[3][0])
 
 
 def f(n: int) -> int:

@@ -7,7 +7,7 @@ import argparse
 from fanout_cli.exit_codes import EPILOG
 
 # What ``ArgumentParser.add_subparsers`` returns; each command adds its parser to it.
-Subparsers = argparse._SubParsersAction
+type Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
 
 def positive_int(text: str) -> int:
@@ -39,14 +39,17 @@ def aws_options() -> argparse.ArgumentParser:
     return aws
 
 
-def add_aws_command(sub: Subparsers, name: str, **kwargs: str) -> argparse.ArgumentParser:
+def add_aws_command(
+    sub: Subparsers, name: str, *, help: str, description: str
+) -> argparse.ArgumentParser:
     """A command that calls AWS: the AWS options, the state machine options, the epilog."""
     parser: argparse.ArgumentParser = sub.add_parser(
         name,
         parents=[aws_options()],
+        help=help,
+        description=description,
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        **kwargs,
     )
     group = parser.add_mutually_exclusive_group()
     group.add_argument(
