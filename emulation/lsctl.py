@@ -39,36 +39,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from emulation.localstack_host.install import (
-    LAMBDA_RUNTIMES,
-    REQUIRED_RUNTIMES,
-    install,
-    is_installed,
-)
-from emulation.localstack_host.layout import (
-    REPO_ROOT,
-    RUNTIME_REQUIREMENTS,
-    RUNTIMES_DIR,
-    STATE_DIR,
-    VENV_DIR,
-    LocalStackError,
-    Progress,
-    say,
-)
+from emulation.localstack_host import layout
+from emulation.localstack_host.install import LAMBDA_RUNTIMES, install, is_installed
+from emulation.localstack_host.layout import LocalStackError, Progress, say
 from emulation.localstack_host.procfs import (
     PeakRss,
     alive,
     descendants,
-    rss_bytes,
     start_ticks,
     tree_rss_bytes,
 )
 
+RUNTIMES_DIR = layout.RUNTIMES_DIR
+RUNTIME_REQUIREMENTS = layout.RUNTIME_REQUIREMENTS
+
 # The names other code uses, wherever they are defined.
 __all__ = [
     "LAMBDA_RUNTIMES",
-    "REPO_ROOT",
-    "REQUIRED_RUNTIMES",
     "RUNTIME_REQUIREMENTS",
     "RUNTIMES_DIR",
     "LocalStackError",
@@ -80,7 +67,6 @@ __all__ = [
     "is_installed",
     "localstack_pid",
     "localstack_rss_bytes",
-    "rss_bytes",
     "start",
     "status",
     "stop",
@@ -101,7 +87,7 @@ def default_port() -> int:
 
 
 def run_dir(port: int) -> Path:
-    return STATE_DIR / f"run-{port}"
+    return layout.STATE_DIR / f"run-{port}"
 
 
 def _pid_file(port: int) -> Path:
@@ -244,7 +230,7 @@ def start(port: int | None = None, *, timeout: float = 120.0, progress: Progress
     started = time.monotonic()
     with log_file(port).open("w") as log:
         proc = subprocess.Popen(
-            [str(VENV_DIR / "bin" / "python"), "-m", "localstack.runtime.main"],
+            [str(layout.VENV_DIR / "bin" / "python"), "-m", "localstack.runtime.main"],
             cwd=base,
             env=_environment(port),
             stdin=subprocess.DEVNULL,

@@ -3,10 +3,14 @@
 Pure arithmetic, no AWS calls, one module per step: ``inputs`` checks the
 question, ``counts`` works out what the run uses (times follow the ``model``),
 ``cost`` prices it, ``notes`` says where it meets an AWS limit, ``report``
-holds the answer and prints it.
+holds the answer and prints it. Each step names its figures as the ``Estimate``
+fields they fill, so a new figure is a field in its step and in ``Estimate``.
 """
 
 from __future__ import annotations
+
+from dataclasses import fields
+from typing import Any
 
 from fanout_cli.chunking import DEFAULT_MAX_CHUNK_SIZE, DEFAULT_MAX_CHUNKS, DEFAULT_MAX_SIZE
 from fanout_cli.estimate import inputs, notes
@@ -18,7 +22,6 @@ from fanout_cli.estimate.limits import (
     DEFAULT_REDUCE_MEMORY_MB,
     LAMBDA_MAX_TIMEOUT_S,
     ONE_VCPU_MEMORY_MB,
-    PARENT_HISTORY_EVENTS,
 )
 from fanout_cli.estimate.model import (
     DEFAULT_MODEL,
@@ -75,50 +78,30 @@ def estimate(
     usage = requests(req, chunks)
 
     fitting = None
-    if chunks.longest_chunk_s > LAMBDA_MAX_TIMEOUT_S:
+    if chunks.longest_chunk_seconds > LAMBDA_MAX_TIMEOUT_S:
         slow = cpu_factor(memory_mb)
         fitting = largest_fitting_chunk_size(kernel, size, req.chunk_size, slow, model)
     found = (
         notes.refusal_notes(req.refusals)
         + notes.timeout_notes(
-            t.longest_item_s, t.longest_item_index, chunks.longest_chunk_s, child_type, fitting
+            t.longest_item_seconds,
+            t.longest_item_index,
+            chunks.longest_chunk_seconds,
+            child_type,
+            fitting,
         )
         + notes.concurrency_notes(chunks.children, max_concurrency)
-        + notes.history_notes(PARENT_HISTORY_EVENTS, usage.history_events_per_child)
+        + notes.history_notes(usage.history_events_parent, usage.history_events_per_child)
         + notes.payload_notes(chunks.partials_via_s3, chunks.children, chunks.largest_partial_bytes)
-        + notes.result_notes(t.result_digits)
+        + notes.result_notes(t.result_digits_about)
     )
-
+    # Each step names its figures as the Estimate fields they fill.
+    figures: dict[str, Any] = {}
+    for step in (req, chunks, t, usage):
+        figures.update(vars(step))
+    wanted = {f.name for f in fields(Estimate)} - {"cost_usd", "notes"}
     return Estimate(
-        size=size,
-        chunk_size=req.chunk_size,
-        chunk_size_is_default=req.chunk_size_is_default,
-        kernel=kernel,
-        memory_mb=memory_mb,
-        child_type=child_type,
-        max_concurrency=max_concurrency,
-        retries_per_child=retries_per_child,
-        children=chunks.children,
-        effective_concurrency=t.running_at_once,
-        lambda_invocations=usage.lambda_invocations,
-        compute_seconds=chunks.compute_s,
-        longest_chunk_seconds=chunks.longest_chunk_s,
-        longest_item_seconds=t.longest_item_s,
-        longest_item_index=t.longest_item_index,
-        lambda_seconds=t.lambda_s,
-        lambda_gb_seconds=t.lambda_gb_s,
-        state_transitions=usage.state_transitions,
-        express_requests=usage.express_requests,
-        express_gb_seconds=usage.express_gb_s,
-        history_events_parent=PARENT_HISTORY_EVENTS,
-        history_events_per_child=usage.history_events_per_child,
-        history_events_per_child_max=usage.history_events_per_child_max,
-        partials_via_s3=chunks.partials_via_s3,
-        largest_partial_bytes=chunks.largest_partial_bytes,
-        s3_puts=usage.s3_puts,
-        s3_gets=usage.s3_gets,
-        result_digits_about=t.result_digits,
-        wall_seconds_about=t.wall_s,
+        **{name: figures[name] for name in wanted},
         cost_usd=cost_usd(usage, t),
         notes=found,
     )

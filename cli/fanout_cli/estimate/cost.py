@@ -23,11 +23,11 @@ def cost_usd(usage: Requests, t: Times) -> dict[str, float]:
         "step_functions": (
             usage.state_transitions * prices.SFN_STANDARD_PER_TRANSITION
             + usage.express_requests * prices.SFN_EXPRESS_PER_REQUEST
-            + usage.express_gb_s * prices.SFN_EXPRESS_PER_GB_SECOND
+            + usage.express_gb_seconds * prices.SFN_EXPRESS_PER_GB_SECOND
         ),
         "lambda": (
             usage.lambda_invocations["total"] * prices.LAMBDA_PER_REQUEST
-            + t.lambda_gb_s * prices.LAMBDA_PER_GB_SECOND
+            + t.lambda_gb_seconds * prices.LAMBDA_PER_GB_SECOND
         ),
         "s3_requests": (
             usage.s3_puts["total"] * prices.S3_PER_PUT + usage.s3_gets["total"] * prices.S3_PER_GET

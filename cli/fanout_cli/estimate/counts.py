@@ -1,5 +1,7 @@
 """What a run uses: children, invocations, seconds, transitions, history events, requests.
 
+Each figure is named as the ``Estimate`` field it becomes.
+
 Counts follow from the state machine in docs/architecture.md and are exact for a
 run in which each child retries ``retries_per_child`` times; seconds follow the
 ``CostModel``.
@@ -16,6 +18,7 @@ from fanout_cli.estimate.limits import (
     CHILD_HISTORY_EVENTS,
     HISTORY_EVENTS_PER_RETRY,
     MAX_RETRIES_PER_CHILD,
+    PARENT_HISTORY_EVENTS,
     PARENT_STATES,
     PARTIAL_INLINE_LIMIT_BYTES,
     effective_concurrency,
@@ -36,23 +39,23 @@ class ChunkFigures:
     """Summed over the chunks, each one a child execution."""
 
     children: int
-    compute_s: float  # every attempt of every chunk
-    longest_chunk_s: float  # one attempt of the slowest chunk
-    express_billed_s: float  # Express children's billed duration (0 for Standard)
+    compute_seconds: float  # every attempt of every chunk
+    longest_chunk_seconds: float  # one attempt of the slowest chunk
+    express_billed_seconds: float  # Express children's billed duration (0 for Standard)
     partials_via_s3: int
     largest_partial_bytes: int
 
 
 def chunk_figures(req: Request, model: CostModel) -> ChunkFigures:
     slow = cpu_factor(req.memory_mb)
-    compute_s = longest = express_billed_s = 0.0
+    compute_seconds = longest = express_billed_seconds = 0.0
     partials = largest_partial = 0
     for start, stop in iter_chunks(req.size, req.chunk_size):
         t = chunk_seconds(req.kernel, start, stop, model) * slow
-        compute_s += t * req.attempts
+        compute_seconds += t * req.attempts
         longest = max(longest, t)
         if req.child_type == "EXPRESS":
-            express_billed_s += ceil_to(
+            express_billed_seconds += ceil_to(
                 t * req.attempts + model.express_overhead_s, prices.SFN_EXPRESS_DURATION_STEP_S
             )
         nbytes = partial_bytes_about(stop, model)
@@ -61,9 +64,9 @@ def chunk_figures(req: Request, model: CostModel) -> ChunkFigures:
             partials += 1
     return ChunkFigures(
         children=chunk_count(req.size, req.chunk_size),
-        compute_s=compute_s,
-        longest_chunk_s=longest,
-        express_billed_s=express_billed_s,
+        compute_seconds=compute_seconds,
+        longest_chunk_seconds=longest,
+        express_billed_seconds=express_billed_seconds,
         partials_via_s3=partials,
         largest_partial_bytes=largest_partial,
     )
@@ -74,44 +77,48 @@ class Times:
     """Lambda seconds and GB-seconds, and the wall time they add up to."""
 
     longest_item_index: int
-    longest_item_s: float
-    plan_s: float
-    reduce_s: float
-    lambda_s: float
-    lambda_gb_s: float
-    running_at_once: int
-    wall_s: float
-    result_digits: int
+    longest_item_seconds: float
+    plan_seconds: float
+    reduce_seconds: float
+    lambda_seconds: float
+    lambda_gb_seconds: float
+    effective_concurrency: int
+    wall_seconds_about: float
+    result_digits_about: int
 
 
 def times(req: Request, chunks: ChunkFigures, model: CostModel) -> Times:
     # Item cost rises with i in both kernels: the last item is the longest.
     longest_item_index = req.size - 1
-    longest_item_s = item_seconds(req.kernel, longest_item_index, model) * cpu_factor(req.memory_mb)
+    longest_item_seconds = item_seconds(req.kernel, longest_item_index, model) * cpu_factor(
+        req.memory_mb
+    )
     digits = result_digits_about(req.size, model)
-    plan_s = model.plan_s
-    reduce_s = (
+    plan_seconds = model.plan_s
+    reduce_seconds = (
         model.reduce_base_s
         + model.reduce_per_chunk_s * chunks.children
         + model.reduce_per_digit_s * digits
     ) * cpu_factor(req.reduce_memory_mb)
     gb_s = (
-        plan_s * req.plan_memory_mb
-        + chunks.compute_s * req.memory_mb
-        + reduce_s * req.reduce_memory_mb
+        plan_seconds * req.plan_memory_mb
+        + chunks.compute_seconds * req.memory_mb
+        + reduce_seconds * req.reduce_memory_mb
     ) / 1024
     running = effective_concurrency(chunks.children, req.max_concurrency)
-    compute_wall = max(chunks.longest_chunk_s * req.attempts, chunks.compute_s / running)
+    compute_wall = max(
+        chunks.longest_chunk_seconds * req.attempts, chunks.compute_seconds / running
+    )
     return Times(
         longest_item_index=longest_item_index,
-        longest_item_s=longest_item_s,
-        plan_s=plan_s,
-        reduce_s=reduce_s,
-        lambda_s=plan_s + chunks.compute_s + reduce_s,
-        lambda_gb_s=gb_s,
-        running_at_once=running,
-        wall_s=plan_s + compute_wall + reduce_s,
-        result_digits=digits,
+        longest_item_seconds=longest_item_seconds,
+        plan_seconds=plan_seconds,
+        reduce_seconds=reduce_seconds,
+        lambda_seconds=plan_seconds + chunks.compute_seconds + reduce_seconds,
+        lambda_gb_seconds=gb_s,
+        effective_concurrency=running,
+        wall_seconds_about=plan_seconds + compute_wall + reduce_seconds,
+        result_digits_about=digits,
     )
 
 
@@ -122,7 +129,8 @@ class Requests:
     lambda_invocations: dict[str, int]
     state_transitions: int
     express_requests: int
-    express_gb_s: float
+    express_gb_seconds: float
+    history_events_parent: int
     history_events_per_child: int | None  # None: Express children keep no history
     history_events_per_child_max: int | None
     s3_puts: dict[str, int]
@@ -138,7 +146,7 @@ def requests(req: Request, chunks: ChunkFigures) -> Requests:
         # child's own Compute state and one per retry.
         transitions = PARENT_STATES + children * (1 + req.attempts)
         express_requests = 0
-        express_gb_s = 0.0
+        express_gb_seconds = 0.0
         child_events: int | None = (
             CHILD_HISTORY_EVENTS + HISTORY_EVENTS_PER_RETRY * req.retries_per_child
         )
@@ -148,7 +156,7 @@ def requests(req: Request, chunks: ChunkFigures) -> Requests:
     else:
         transitions = PARENT_STATES + children
         express_requests = children
-        express_gb_s = chunks.express_billed_s * prices.SFN_EXPRESS_MEMORY_MB / 1024
+        express_gb_seconds = chunks.express_billed_seconds * prices.SFN_EXPRESS_MEMORY_MB / 1024
         child_events = child_events_max = None
     # ResultWriter: a manifest and (at least) one SUCCEEDED_n.json file.
     result_writer_files = 1
@@ -166,7 +174,8 @@ def requests(req: Request, chunks: ChunkFigures) -> Requests:
         lambda_invocations=invocations,
         state_transitions=transitions,
         express_requests=express_requests,
-        express_gb_s=express_gb_s,
+        express_gb_seconds=express_gb_seconds,
+        history_events_parent=PARENT_HISTORY_EVENTS,
         history_events_per_child=child_events,
         history_events_per_child_max=child_events_max,
         s3_puts=puts,

@@ -89,24 +89,19 @@ def concurrency_notes(children: int, max_concurrency: int | None) -> list[Note]:
 
 
 def history_notes(parent_events: int, child_events: int | None) -> list[Note]:
-    notes: list[Note] = []
-    if parent_events > HISTORY_EVENT_LIMIT:
-        notes.append(
-            Note(
-                "warning",
-                f"The parent execution would record {parent_events:,} history events, over the "
-                f"{HISTORY_EVENT_LIMIT:,}-event limit of a Standard execution.",
-            )
+    """``child_events`` is None for Express children, which keep no history."""
+    return [
+        Note(
+            "warning",
+            f"{who} would record {events:,} history events, over the "
+            f"{HISTORY_EVENT_LIMIT:,}-event limit of a Standard execution.",
         )
-    if child_events is not None and child_events > HISTORY_EVENT_LIMIT:
-        notes.append(
-            Note(
-                "warning",
-                f"Each child execution would record {child_events:,} history events, over the "
-                f"{HISTORY_EVENT_LIMIT:,}-event limit of a Standard execution.",
-            )
+        for who, events in (
+            ("The parent execution", parent_events),
+            ("Each child execution", child_events),
         )
-    return notes
+        if events is not None and events > HISTORY_EVENT_LIMIT
+    ]
 
 
 def timeout_notes(
