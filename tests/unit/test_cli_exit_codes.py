@@ -4,6 +4,8 @@ error inside the tool itself never passed off as a usage error."""
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -90,3 +92,10 @@ def test_a_run_whose_output_names_no_s3_object_is_a_failed_run(
 def test_the_help_lists_every_exit_code() -> None:
     for code in exit_codes.MEANINGS:
         assert f"{code} " in exit_codes.EPILOG
+
+
+def test_the_readme_names_every_exit_code() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    [sentence] = [p for p in readme.split("\n\n") if "Exit codes:" in p]
+    named = {int(code) for code in re.findall(r"(?:: |, |\n)(\d+) ", sentence)}
+    assert named == set(exit_codes.MEANINGS)
