@@ -7,8 +7,16 @@ is a new module here and one entry in ``COMMANDS``.
 
 from __future__ import annotations
 
-from types import ModuleType
+from typing import Protocol
 
 from fanout_cli.commands import estimate, result, run, status
+from fanout_cli.options import Subparsers
 
-COMMANDS: tuple[ModuleType, ...] = (run, status, result, estimate)
+
+class Command(Protocol):
+    """What ``main`` needs of a command module."""
+
+    def add_parser(self, sub: Subparsers) -> None: ...
+
+
+COMMANDS: tuple[Command, ...] = (run, status, result, estimate)
