@@ -12,6 +12,8 @@ TERRAFORM  ?= sh scripts/tf
 SYSTEM_PYTHON := $(shell sh scripts/find-python 2>/dev/null || echo python3)
 SIZE       ?= 1024
 PYTEST_ARGS ?=
+# Every Python file the project owns; the import roots are set in pyproject.toml.
+MYPY_PATHS := lambda_src cli emulation bench oracle tests modules/lambda_function/scripts
 
 .PHONY: help venv check-tools test unit template tf-check localstack-test run \
         localstack-start localstack-stop localstack-status bench fmt lint clean
@@ -72,9 +74,10 @@ fmt: $(STAMP) ## Format Python and Terraform
 	$(PYTHON) -m ruff check --fix .
 	$(TERRAFORM) fmt -recursive
 
-lint: $(STAMP) ## ruff, terraform fmt -check and checkov
+lint: $(STAMP) ## ruff, mypy, terraform fmt -check and checkov
 	$(PYTHON) -m ruff format --check .
 	$(PYTHON) -m ruff check .
+	$(PYTHON) -m mypy $(MYPY_PATHS)
 	$(TERRAFORM) fmt -check -recursive
 	sh scripts/checkov
 

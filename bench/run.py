@@ -33,7 +33,7 @@ sys.path[:0] = [str(REPO_ROOT / "lambda_src"), str(REPO_ROOT)]
 from emulation import deploy, lsctl  # noqa: E402
 from fanout import bigint  # noqa: E402
 from fanout.workloads import utf8_count  # noqa: E402
-from tests.support.utf8_reference import total  # noqa: E402
+from oracle.utf8_count import total  # noqa: E402
 
 OUT_DIR = REPO_ROOT / "bench-results"
 DEFAULT_SIZES = (1024, 10_000, 100_000)

@@ -132,10 +132,10 @@ def _terraform(
     cmd = [terraform, f"-chdir={stack}", *args]
     print(f"[deploy] terraform {' '.join(args)}", file=sys.stderr, flush=True)
     if capture:
-        proc = subprocess.run(cmd, env=terraform_env(), capture_output=True, text=True)
-        if proc.returncode not in ok_codes:
-            raise DeployError(f"terraform {args[0]} failed in {stack}:\n{proc.stderr[-4000:]}")
-        return proc.stdout
+        done = subprocess.run(cmd, env=terraform_env(), capture_output=True, text=True)
+        if done.returncode not in ok_codes:
+            raise DeployError(f"terraform {args[0]} failed in {stack}:\n{done.stderr[-4000:]}")
+        return done.stdout
     # Stream Terraform's own progress to stderr, keep a copy for the error message.
     with subprocess.Popen(
         cmd, env=terraform_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
+import tempfile
 from dataclasses import dataclass
-from typing import IO, Any
+from pathlib import Path
+from typing import IO, Any, TextIO
+
+from fanout_cli.exit_codes import EXIT_FAILED, EXIT_OK
 
 READ_BLOCK = 1 << 20
 DIGITS = b"0123456789"
@@ -63,3 +68,49 @@ def fetch_result(s3: Any, bucket: str, key: str, dest: IO[bytes]) -> Downloaded:
         close = getattr(body, "close", None)
         if close is not None:
             close()
+
+
+def download_result(
+    s3: Any,
+    bucket: str,
+    key: str,
+    summary: dict[str, Any],
+    output: str | None,
+    stdout: IO[bytes],
+    err: TextIO,
+) -> int:
+    """Download to ``output`` (or ``stdout``) only once the sha256 matches the summary."""
+    uri = f"s3://{bucket}/{key}"
+    if output and output != "-":
+        target = Path(output)
+        partial = target.with_name(target.name + ".part")
+        try:
+            with partial.open("wb") as dest:
+                got = fetch_result(s3, bucket, key, dest)
+            check(got, summary)
+        except ResultMismatchError as exc:
+            partial.unlink(missing_ok=True)
+            print(f"{uri} does not match its summary: {exc}", file=err)
+            return EXIT_FAILED
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        partial.replace(target)
+        _report(got, uri, str(target), err)
+        return EXIT_OK
+    with tempfile.SpooledTemporaryFile(max_size=64 << 20) as spool:
+        got = fetch_result(s3, bucket, key, spool)
+        try:
+            check(got, summary)
+        except ResultMismatchError as exc:
+            print(f"{uri} does not match its summary: {exc}", file=err)
+            return EXIT_FAILED
+        spool.seek(0)
+        shutil.copyfileobj(spool, stdout)
+        stdout.flush()
+    _report(got, uri, "stdout", err)
+    return EXIT_OK
+
+
+def _report(got: Downloaded, uri: str, where: str, err: TextIO) -> None:
+    print(f"{got.digits:,} digits from {uri} to {where}; sha256 {got.sha256} verified", file=err)

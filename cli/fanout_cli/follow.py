@@ -6,15 +6,23 @@ and so are the clock and the sleep, so this runs without AWS or real time.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TextIO
 
 from botocore.exceptions import ClientError
 
-from fanout_cli.progress import MapCounts, Progress
-from fanout_cli.summary import current_state
+from fanout_cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_STILL_RUNNING
+from fanout_cli.progress import MapCounts, Progress, ProgressPrinter
+from fanout_cli.summary import (
+    current_state,
+    execution_failure,
+    format_failure,
+    format_summary,
+    parse_output,
+)
 
 HISTORY_PAGE = 25
 
@@ -95,3 +103,64 @@ def follow(
         if (now() - started).total_seconds() >= timeout_s:
             raise FollowTimeout(f"{execution_arn} is still running after {timeout_s:,.0f} s")
         sleep(poll_s)
+
+
+@dataclass(frozen=True)
+class FollowOptions:
+    """How ``fanout run`` follows an execution and prints its outcome."""
+
+    poll_s: float = 2.0
+    timeout_s: float = 3600.0
+    as_json: bool = False
+    print_limit: int = 5000
+
+
+def follow_and_report(
+    sfn: Any,
+    arn: str,
+    options: FollowOptions,
+    out: TextIO,
+    err: TextIO,
+    *,
+    now: Callable[[], datetime],
+    sleep: Callable[[float], None],
+    is_tty: bool | None = None,
+) -> int:
+    """Follow ``arn`` to its end, print the summary or the failure, return the exit code."""
+    tty = err.isatty() if is_tty is None else is_tty
+    printer = ProgressPrinter(err, tty, clock=lambda: now().timestamp())
+    try:
+        seen = follow(
+            sfn,
+            arn,
+            now=now,
+            sleep=sleep,
+            on_progress=printer.update,
+            poll_s=options.poll_s,
+            timeout_s=options.timeout_s,
+        )
+    except FollowTimeout as exc:
+        printer.finish()
+        print(f"{exc}; it goes on. Check it with: fanout status {arn}", file=err)
+        return EXIT_STILL_RUNNING
+    except KeyboardInterrupt:
+        printer.finish()
+        print(f"stopped following; the execution goes on: fanout status {arn}", file=err)
+        return EXIT_INTERRUPTED
+    printer.finish()
+    description = seen.description
+    status = description["status"]
+    if status == "SUCCEEDED":
+        if options.as_json:
+            record = {"execution_arn": arn, "status": status, "output": parse_output(description)}
+            print(json.dumps(record, indent=2), file=out)
+        else:
+            print(format_summary(arn, description, options.print_limit), file=out)
+        return EXIT_OK
+    error, cause = execution_failure(description, recent_events(sfn, arn))
+    if options.as_json:
+        record = {"execution_arn": arn, "status": status, "error": error, "cause": cause}
+        print(json.dumps(record), file=out)
+    else:
+        print(format_failure(arn, description, error, cause), file=out)
+    return EXIT_FAILED

@@ -9,7 +9,9 @@ from typing import Any, TextIO
 
 @dataclass(frozen=True)
 class MapCounts:
-    """DescribeMapRun ``itemCounts`` (child items of the Distributed Map)."""
+    """DescribeMapRun ``itemCounts``: the Distributed Map's items, which are the run's
+    chunks. Each item runs as one child execution, so these count child executions,
+    not the run's items (``size``)."""
 
     pending: int = 0
     running: int = 0
@@ -69,7 +71,8 @@ def progress_bar(done: int, total: int, width: int = 20) -> str:
     return "[" + "#" * filled + "-" * (width - filled) + "]"
 
 
-def items_per_second(done: int, elapsed_s: float | None) -> float | None:
+def children_per_second(done: int, elapsed_s: float | None) -> float | None:
+    """Child executions finished per second of the map run."""
     if elapsed_s is None or elapsed_s <= 0:
         return None
     return done / elapsed_s
@@ -78,19 +81,20 @@ def items_per_second(done: int, elapsed_s: float | None) -> float | None:
 def format_progress(p: Progress, bar_width: int = 20) -> str:
     """One line, without line ending, e.g.
 
-    ``FanOut [##########----------] 8/16 done, 0 failed, 2.0 items/s, 00:04 elapsed``
+    ``FanOut [##########----------] 8/16 children done, 0 failed, 0 running, 2.0 children/s,
+    00:04 elapsed``: the counts are child executions (one per chunk), not items.
     """
     elapsed = f"{format_duration(p.elapsed_s)} elapsed"
     if p.counts is None:
         where = p.state or "starting"
         return f"{where}: {p.status.lower()}, {elapsed}"
     c = p.counts
-    rate = items_per_second(c.finished, p.map_elapsed_s)
-    rate_text = "-- items/s" if rate is None else f"{rate:,.1f} items/s"
+    rate = children_per_second(c.finished, p.map_elapsed_s)
+    rate_text = "-- children/s" if rate is None else f"{rate:,.1f} children/s"
     state = p.state or "FanOut"
     return (
         f"{state} {progress_bar(c.finished, c.total, bar_width)} "
-        f"{c.succeeded:,}/{c.total:,} done, {c.unsuccessful:,} failed, "
+        f"{c.succeeded:,}/{c.total:,} children done, {c.unsuccessful:,} failed, "
         f"{c.running:,} running, {rate_text}, {elapsed}"
     )
 

@@ -72,10 +72,6 @@ def execution_arn(ref: str, state_machine_arn: str | None) -> str:
     return f"{prefix}:{ref}"
 
 
-def execution_name_from_arn(arn: str) -> str:
-    return arn.rsplit(":", 1)[-1]
-
-
 def new_execution_name(
     size: int | None, now: datetime | None = None, token: str | None = None
 ) -> str:

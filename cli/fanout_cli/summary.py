@@ -190,7 +190,8 @@ def format_status(record: dict[str, Any]) -> str:
     if run:
         items = run["items"]
         lines.append(
-            f"map run        {run['status']}: {items['succeeded']:,}/{items['total']:,} succeeded, "
+            f"map run        {run['status']}: {items['succeeded']:,}/{items['total']:,} "
+            "child executions succeeded, "
             f"{items['failed']:,} failed, {items['timed_out']:,} timed out, "
             f"{items['aborted']:,} aborted, {items['running']:,} running, "
             f"{items['pending']:,} pending"

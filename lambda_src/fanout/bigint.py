@@ -34,10 +34,6 @@ def mpz(value: int) -> Any:
     return _gmpy2.mpz(value) if _gmpy2 is not None else int(value)
 
 
-def to_int(value: Any) -> int:
-    return int(value)
-
-
 def to_hex(value: Any) -> str:
     """Lower-case hex without prefix; a leading '-' for negatives."""
     if _gmpy2 is not None:

@@ -18,23 +18,12 @@ class Run(TypedDict):
     params: dict[str, Any]
 
 
-class PlanEvent(TypedDict):
-    execution_name: str
-    input: Any
-
-
 class PlanOutput(TypedDict):
     run: Run
     bucket: str
     chunks_key: str
     results_prefix: str
     chunk_count: int
-
-
-class ComputeEvent(TypedDict):
-    run: Run
-    chunk: Chunk
-    attempt: NotRequired[int]
 
 
 class ComputeOutput(TypedDict):
@@ -44,13 +33,3 @@ class ComputeOutput(TypedDict):
     encoding: str
     value: NotRequired[Any]
     value_key: NotRequired[str]
-
-
-class ResultWriterDetails(TypedDict):
-    Bucket: str
-    Key: str
-
-
-class ReduceEvent(TypedDict):
-    plan: PlanOutput
-    result_writer: ResultWriterDetails

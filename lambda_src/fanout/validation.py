@@ -13,6 +13,7 @@ from typing import Any
 
 from fanout.config import MAX_INPUT_BYTES, Limits
 from fanout.errors import InvalidInputError
+from fanout.types import Chunk
 
 FAULT_KINDS = ("transient", "throttle", "permanent", "timeout")
 
@@ -68,7 +69,7 @@ def refuse_unknown(params: Mapping[str, Any], allowed: Iterable[str], where: str
         )
 
 
-def split_range(size: int, chunk_size: int) -> list[dict[str, int]]:
+def split_range(size: int, chunk_size: int) -> list[Chunk]:
     """Chunks covering [0, size) exactly once, in order, each at most ``chunk_size`` items."""
     if size < 0 or chunk_size < 1:
         raise ValueError("size must be >= 0 and chunk_size >= 1")

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -36,8 +37,8 @@ def fanout(endpoint: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_run_status_and_result_from_the_terraform_state(
-    deployed_stack, localstack_endpoint, tmp_path: Path
-):
+    deployed_stack: dict[str, Any], localstack_endpoint: str, tmp_path: Path
+) -> None:
     # GIVEN only the endpoint and the folder holding the Terraform state
     tf_dir = str(deploy.stack_dir_for(localstack_endpoint, "e2e"))
     name = unique_name("cli")
@@ -79,7 +80,9 @@ def test_run_status_and_result_from_the_terraform_state(
     assert hashlib.sha256(text.encode()).hexdigest() in got.stdout + got.stderr
 
 
-def test_run_exits_non_zero_with_the_error_and_cause(deployed_stack, localstack_endpoint):
+def test_run_exits_non_zero_with_the_error_and_cause(
+    deployed_stack: dict[str, Any], localstack_endpoint: str
+) -> None:
     tf_dir = str(deploy.stack_dir_for(localstack_endpoint, "e2e"))
     # The input passes the tool's own checks; the state machine refuses it.
     payload = '{"size": 10, "colour": "red"}'

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 
 import pytest
 
@@ -13,7 +14,9 @@ from tests.support.utf8_reference import decimal, total
 pytestmark = pytest.mark.e2e
 
 
-def test_size_1024_gives_the_exact_total_and_aws_format_results(deployed_stack):
+def test_size_1024_gives_the_exact_total_and_aws_format_results(
+    deployed_stack: dict[str, Any],
+) -> None:
     # GIVEN the deployed stack
     sfn, s3 = client("stepfunctions"), client("s3")
     arn, bucket = deployed_stack["state_machine_arn"], deployed_stack["results_bucket_name"]
@@ -55,14 +58,16 @@ def test_size_1024_gives_the_exact_total_and_aws_format_results(deployed_stack):
     assert out["chunk_count"] > 1
 
 
-def test_reference_kernel_gives_the_same_exact_total(deployed_stack):
+def test_reference_kernel_gives_the_same_exact_total(deployed_stack: dict[str, Any]) -> None:
     sfn = client("stepfunctions")
     desc = run(sfn, deployed_stack["state_machine_arn"], {"size": 200, "kernel": "reference"})
     assert desc["status"] == "SUCCEEDED", desc.get("cause")
     assert json.loads(desc["output"])["total_sum"] == str(total(200))
 
 
-def test_large_partials_travel_through_s3_and_the_total_stays_exact(deployed_stack):
+def test_large_partials_travel_through_s3_and_the_total_stays_exact(
+    deployed_stack: dict[str, Any],
+) -> None:
     # 20,000 items: partials of the last chunks exceed the inline limit and go through S3.
     sfn = client("stepfunctions")
     desc = run(sfn, deployed_stack["state_machine_arn"], {"size": 20000, "chunk_size": 2000})

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 
@@ -40,7 +41,9 @@ BAD_INPUTS = [
 
 
 @pytest.mark.parametrize(("payload", "field"), BAD_INPUTS)
-def test_bad_input_fails_with_a_named_error_and_writes_nothing(deployed_stack, payload, field):
+def test_bad_input_fails_with_a_named_error_and_writes_nothing(
+    deployed_stack: dict[str, Any], payload: Any, field: str
+) -> None:
     sfn, s3 = client("stepfunctions"), client("s3")
     desc = run(sfn, deployed_stack["state_machine_arn"], payload)
 
@@ -53,7 +56,9 @@ def test_bad_input_fails_with_a_named_error_and_writes_nothing(deployed_stack, p
     assert list_keys(s3, deployed_stack["results_bucket_name"], f"runs/{desc['name']}/") == []
 
 
-def test_transient_and_throttling_faults_are_retried_and_the_answer_stays_exact(deployed_stack):
+def test_transient_and_throttling_faults_are_retried_and_the_answer_stays_exact(
+    deployed_stack: dict[str, Any],
+) -> None:
     sfn = client("stepfunctions")
     payload = {
         "size": 640,
@@ -79,7 +84,7 @@ def test_transient_and_throttling_faults_are_retried_and_the_answer_stays_exact(
     ]
 
 
-def injected_faults(deployed_stack, run_id: str) -> list[dict]:
+def injected_faults(deployed_stack: dict[str, Any], run_id: str) -> list[dict]:
     """The compute function's structured "injecting fault" records for one run."""
     logs = client("logs")
     group = deployed_stack["log_group_names"]["compute"]
@@ -95,7 +100,7 @@ def injected_faults(deployed_stack, run_id: str) -> list[dict]:
     return records
 
 
-def test_a_permanent_failure_fails_the_run_naming_the_chunk(deployed_stack):
+def test_a_permanent_failure_fails_the_run_naming_the_chunk(deployed_stack: dict[str, Any]) -> None:
     # GIVEN a stack tolerating one failed child, WHEN chunk 7 can never succeed
     sfn, s3 = client("stepfunctions"), client("s3")
     bucket = deployed_stack["results_bucket_name"]
@@ -116,7 +121,9 @@ def test_a_permanent_failure_fails_the_run_naming_the_chunk(deployed_stack):
     assert records[0]["Error"] == "PermanentComputeError"
 
 
-def test_failures_beyond_the_tolerated_count_fail_the_map_run(deployed_stack):
+def test_failures_beyond_the_tolerated_count_fail_the_map_run(
+    deployed_stack: dict[str, Any],
+) -> None:
     sfn, s3 = client("stepfunctions"), client("s3")
     bucket = deployed_stack["results_bucket_name"]
     desc = run(
@@ -131,7 +138,7 @@ def test_failures_beyond_the_tolerated_count_fail_the_map_run(deployed_stack):
     assert sorted(json.loads(r["Input"])["chunk"]["chunk_id"] for r in records) == [2, 7]
 
 
-def failed_records(s3, bucket: str, run_id: str) -> list[dict]:
+def failed_records(s3: Any, bucket: str, run_id: str) -> list[dict]:
     keys = list_keys(s3, bucket, f"runs/{run_id}/results/")
     records: list[dict] = []
     for key in keys:
@@ -140,7 +147,7 @@ def failed_records(s3, bucket: str, run_id: str) -> list[dict]:
     return records
 
 
-def test_a_timeout_is_retried_and_the_answer_stays_exact(deployed_stack):
+def test_a_timeout_is_retried_and_the_answer_stays_exact(deployed_stack: dict[str, Any]) -> None:
     # Chunk 1's first attempt outlives the function timeout; Sandbox.Timedout is retried.
     sfn = client("stepfunctions")
     desc = run(
@@ -153,7 +160,9 @@ def test_a_timeout_is_retried_and_the_answer_stays_exact(deployed_stack):
     assert json.loads(desc["output"])["total_sum"] == str(total(128))
 
 
-def test_a_timeout_that_keeps_happening_is_reported_not_summed(deployed_stack):
+def test_a_timeout_that_keeps_happening_is_reported_not_summed(
+    deployed_stack: dict[str, Any],
+) -> None:
     sfn, s3 = client("stepfunctions"), client("s3")
     bucket = deployed_stack["results_bucket_name"]
     desc = run(
@@ -170,7 +179,9 @@ def test_a_timeout_that_keeps_happening_is_reported_not_summed(deployed_stack):
     assert list_keys(s3, bucket, f"runs/{desc['name']}/result.txt") == []
 
 
-def test_concurrent_runs_are_all_exact_and_confined_to_their_prefix(deployed_stack):
+def test_concurrent_runs_are_all_exact_and_confined_to_their_prefix(
+    deployed_stack: dict[str, Any],
+) -> None:
     sfn, s3 = client("stepfunctions"), client("s3")
     arn, bucket = deployed_stack["state_machine_arn"], deployed_stack["results_bucket_name"]
     sizes = [100, 333, 640, 1024, 1500]
@@ -190,7 +201,9 @@ def test_concurrent_runs_are_all_exact_and_confined_to_their_prefix(deployed_sta
             assert key.startswith(f"runs/{run_id}/")
 
 
-def test_rerun_with_the_same_name_is_refused_and_the_result_survives(deployed_stack):
+def test_rerun_with_the_same_name_is_refused_and_the_result_survives(
+    deployed_stack: dict[str, Any],
+) -> None:
     sfn, s3 = client("stepfunctions"), client("s3")
     arn, bucket = deployed_stack["state_machine_arn"], deployed_stack["results_bucket_name"]
     name = unique_name("rerun")

@@ -4,6 +4,7 @@ Succeed or a Fail named DifferencesFound."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.e2e
 RUNS = 60
 
 
-def test_a_deterministic_job_is_reproducible(deployed_stack):
+def test_a_deterministic_job_is_reproducible(deployed_stack: dict[str, Any]) -> None:
     sfn = client("stepfunctions")
     desc = run(
         sfn,
@@ -29,7 +30,9 @@ def test_a_deterministic_job_is_reproducible(deployed_stack):
     assert len(out["digest"]) == 64
 
 
-def test_a_non_deterministic_job_fails_with_differences_found(deployed_stack):
+def test_a_non_deterministic_job_fails_with_differences_found(
+    deployed_stack: dict[str, Any],
+) -> None:
     sfn = client("stepfunctions")
     desc = run(
         sfn,

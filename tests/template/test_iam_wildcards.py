@@ -103,16 +103,15 @@ def scan(text: str, path: str = "<text>") -> tuple[list[Finding], list[Finding]]
             continue
         code = _code(line)
         if depth <= 0:
-            key = None
             match = KEY_LINE.match(code)
-            if match and match["key"] in ACTION_KEYS | SCOPE_KEYS:
-                key, key_line = match["key"], n
-                depth = _depth_change(match["value"])
-            if key is None:
+            if not match or match["key"] not in ACTION_KEYS | SCOPE_KEYS:
                 continue
+            key, key_line = match["key"], n
+            code = match["value"]  # on the key's own line, only what follows the key
+            depth = _depth_change(code)
         else:
             depth += _depth_change(code)
-        values = STRING.findall(code if n != key_line else KEY_LINE.match(code)["value"])  # type: ignore[index]
+        values = STRING.findall(code)
         assert key is not None
         commented = (n > 0 and _is_comment(lines[n - 1])) or (
             key_line > 0 and _is_comment(lines[key_line - 1])

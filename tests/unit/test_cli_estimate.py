@@ -7,14 +7,11 @@ import math
 import pytest
 
 from fanout_cli import prices
-from fanout_cli.estimate import (
-    CostModel,
+from fanout_cli.estimate import CostModel, estimate
+from fanout_cli.estimate.model import cpu_factor, item_seconds, partial_bytes_about
+from fanout_cli.estimate.notes import (
     concurrency_notes,
-    cpu_factor,
-    estimate,
     history_notes,
-    item_seconds,
-    partial_bytes_about,
     payload_notes,
     timeout_notes,
 )

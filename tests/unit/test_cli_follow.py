@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 from dataclasses import dataclass, field
@@ -11,8 +10,9 @@ from typing import Any
 
 import pytest
 
+from fanout_cli import awsconfig
 from fanout_cli import main as cli
-from fanout_cli.main import follow_and_report
+from fanout_cli.follow import FollowOptions, follow_and_report
 from fanout_cli.summary import current_state, execution_failure, failure_from_history
 
 pytestmark = pytest.mark.unit
@@ -138,10 +138,32 @@ def counts(succeeded: int, total: int = 16, failed: int = 0, running: int = 0) -
     }
 
 
-def args(**overrides: Any) -> argparse.Namespace:
-    base = {"poll_interval": 2.0, "timeout": 3600.0, "json": False, "print_limit": 5000}
-    base.update(overrides)
-    return argparse.Namespace(**base)
+@dataclass(frozen=True)
+class Followed:
+    """What ``follow_and_report`` returned and printed, and the fake clock's sleeps."""
+
+    code: int
+    out: str
+    err: str
+    sleeps: list[float]
+
+
+def follow_script(steps: list[Step], is_tty: bool = False, **options: Any) -> Followed:
+    """Follow a scripted execution to its end with ``FollowOptions(**options)``."""
+    clock = FakeClock()
+    sfn = FakeStepFunctions(steps, clock)
+    out, err = io.StringIO(), io.StringIO()
+    code = follow_and_report(
+        sfn,
+        EXEC,
+        FollowOptions(**options),
+        out,
+        err,
+        now=clock,
+        sleep=clock.sleep,
+        is_tty=is_tty,
+    )
+    return Followed(code, out.getvalue(), err.getvalue(), clock.sleeps)
 
 
 SUMMARY = {
@@ -166,64 +188,41 @@ RUN_TO_SUCCESS = [
 
 
 def test_running_to_succeeded_prints_summary_and_number() -> None:
-    clock = FakeClock()
-    sfn = FakeStepFunctions(RUN_TO_SUCCESS, clock)
-    out, err = io.StringIO(), io.StringIO()
+    got = follow_script(RUN_TO_SUCCESS)
 
-    code = follow_and_report(
-        sfn, EXEC, args(), out, err, now=clock, sleep=clock.sleep, is_tty=False
-    )
-
-    assert code == 0
-    assert clock.sleeps == [2.0] * 4  # polled until the fifth look saw SUCCEEDED
-    text = out.getvalue()
-    assert "status         SUCCEEDED in 8.0 s" in text
-    assert "digits         30" in text
-    assert f"sha256         {'ab' * 32}" in text
-    assert "result_s3_uri  s3://bucket/runs/run-1/result.txt" in text
-    assert text.rstrip().endswith(TOTAL)
-    progress = err.getvalue().splitlines()
+    assert got.code == 0
+    assert got.sleeps == [2.0] * 4  # polled until the fifth look saw SUCCEEDED
+    assert "status         SUCCEEDED in 8.0 s" in got.out
+    assert "digits         30" in got.out
+    assert f"sha256         {'ab' * 32}" in got.out
+    assert "result_s3_uri  s3://bucket/runs/run-1/result.txt" in got.out
+    assert got.out.rstrip().endswith(TOTAL)
+    progress = got.err.splitlines()
     assert progress[0] == "Plan: running, 00:00 elapsed"
     assert progress[1].startswith("FanOut [")
-    assert any(line.startswith("Reduce [####################] 16/16 done") for line in progress)
-    assert "\r" not in err.getvalue()
+    assert any(
+        line.startswith("Reduce [####################] 16/16 children done") for line in progress
+    )
+    assert "\r" not in got.err
 
 
 def test_number_over_print_limit_says_how_to_fetch_it() -> None:
-    clock = FakeClock()
-    sfn = FakeStepFunctions(RUN_TO_SUCCESS, clock)
-    out = io.StringIO()
-    code = follow_and_report(
-        sfn,
-        EXEC,
-        args(print_limit=29),
-        out,
-        io.StringIO(),
-        now=clock,
-        sleep=clock.sleep,
-        is_tty=True,
-    )
-    assert code == 0
-    assert TOTAL not in out.getvalue()
-    assert f"fanout result {EXEC} -o result.txt" in out.getvalue()
+    got = follow_script(RUN_TO_SUCCESS, is_tty=True, print_limit=29)
+    assert got.code == 0
+    assert TOTAL not in got.out
+    assert f"fanout result {EXEC} -o result.txt" in got.out
 
 
 def test_json_output_on_success() -> None:
-    clock = FakeClock()
-    sfn = FakeStepFunctions(RUN_TO_SUCCESS, clock)
-    out = io.StringIO()
-    code = follow_and_report(
-        sfn, EXEC, args(json=True), out, io.StringIO(), now=clock, sleep=clock.sleep, is_tty=False
-    )
-    assert code == 0
-    data = json.loads(out.getvalue())
+    got = follow_script(RUN_TO_SUCCESS, as_json=True)
+    assert got.code == 0
+    data = json.loads(got.out)
     assert data["status"] == "SUCCEEDED"
     assert data["output"] == SUMMARY
 
 
 @pytest.mark.parametrize("event_only", [False, True], ids=["describe", "history"])
 def test_running_to_failed_exits_1_with_error_and_cause(event_only: bool) -> None:
-    clock = FakeClock()
     steps = [
         Step(state="Plan"),
         Step(state="FanOut", counts=counts(14, failed=2)),
@@ -236,37 +235,21 @@ def test_running_to_failed_exits_1_with_error_and_cause(event_only: bool) -> Non
             failure_event_only=event_only,
         ),
     ]
-    sfn = FakeStepFunctions(steps, clock)
-    out, err = io.StringIO(), io.StringIO()
 
-    code = follow_and_report(
-        sfn, EXEC, args(), out, err, now=clock, sleep=clock.sleep, is_tty=False
-    )
+    got = follow_script(steps)
 
-    assert code == 1
-    assert "status         FAILED after 4.0 s" in out.getvalue()
-    assert "error          ChunkFailedError" in out.getvalue()
-    assert "cause          chunks 3, 7 failed: PermanentComputeError" in out.getvalue()
-    assert "2 failed" in err.getvalue()
+    assert got.code == 1
+    assert "status         FAILED after 4.0 s" in got.out
+    assert "error          ChunkFailedError" in got.out
+    assert "cause          chunks 3, 7 failed: PermanentComputeError" in got.out
+    assert "2 failed" in got.err
 
 
 def test_deadline_stops_following_with_exit_3() -> None:
-    clock = FakeClock()
-    sfn = FakeStepFunctions([Step(state="FanOut", counts=counts(1))], clock)
-    err = io.StringIO()
-    code = follow_and_report(
-        sfn,
-        EXEC,
-        args(timeout=10.0),
-        io.StringIO(),
-        err,
-        now=clock,
-        sleep=clock.sleep,
-        is_tty=False,
-    )
-    assert code == 3
-    assert sum(clock.sleeps) == 10.0  # 5 polls of 2 s, then the deadline
-    assert f"fanout status {EXEC}" in err.getvalue()
+    got = follow_script([Step(state="FanOut", counts=counts(1))], timeout_s=10.0)
+    assert got.code == 3
+    assert sum(got.sleeps) == 10.0  # 5 polls of 2 s, then the deadline
+    assert f"fanout status {EXEC}" in got.err
 
 
 def test_history_helpers() -> None:
@@ -286,7 +269,7 @@ def test_history_helpers() -> None:
 def test_run_command_starts_the_execution_with_the_input(monkeypatch: pytest.MonkeyPatch) -> None:
     clock = FakeClock()
     sfn = FakeStepFunctions(RUN_TO_SUCCESS, clock)
-    monkeypatch.setattr(cli, "aws_client", lambda service, a, arn: sfn)
+    monkeypatch.setattr(awsconfig, "aws_client", lambda service, a, arn: sfn)
     code = cli.main(
         [
             "run",
@@ -322,7 +305,7 @@ def test_status_command(
 ) -> None:
     clock = FakeClock()
     sfn = FakeStepFunctions([Step(state="FanOut", counts=counts(8, running=4))], clock)
-    monkeypatch.setattr(cli, "aws_client", lambda service, a, arn: sfn)
+    monkeypatch.setattr(awsconfig, "aws_client", lambda service, a, arn: sfn)
     assert cli.main(["status", "run-1", "--state-machine-arn", MACHINE, "--json"]) == 0
     record = json.loads(capsys.readouterr().out)
     assert record["execution_arn"] == EXEC

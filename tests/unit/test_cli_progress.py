@@ -57,12 +57,13 @@ def test_line_before_the_map_run_shows_the_state() -> None:
 def test_line_with_map_counts() -> None:
     counts = MapCounts(running=4, succeeded=8, failed=1, total=16)
     p = Progress("RUNNING", elapsed_s=12, state="FanOut", counts=counts, map_elapsed_s=4.5)
-    # finished = 8 + 1 = 9 -> 9 * 20 // 16 = 11 cells; 9 / 4.5 = 2.0 items/s
+    # finished = 8 + 1 = 9 -> 9 * 20 // 16 = 11 cells; 9 / 4.5 = 2.0 children/s
     assert format_progress(p) == (
-        "FanOut [###########---------] 8/16 done, 1 failed, 4 running, 2.0 items/s, 00:12 elapsed"
+        "FanOut [###########---------] 8/16 children done, 1 failed, 4 running, 2.0 children/s, "
+        "00:12 elapsed"
     )
     p0 = Progress("RUNNING", 1, "FanOut", MapCounts(total=16), map_elapsed_s=0)
-    assert "-- items/s" in format_progress(p0)
+    assert "-- children/s" in format_progress(p0)
 
 
 def test_tty_redraws_one_line() -> None:
@@ -95,6 +96,6 @@ def test_plain_lines_on_state_change_and_periodically() -> None:
     lines = out.getvalue().splitlines()
     assert len(lines) == 3
     assert lines[0].startswith("Plan:")
-    assert lines[1].startswith("FanOut [") and "0/4 done" in lines[1]
-    assert "2/4 done" in lines[2] and "00:12 elapsed" in lines[2]
+    assert lines[1].startswith("FanOut [") and "0/4 children done" in lines[1]
+    assert "2/4 children done" in lines[2] and "00:12 elapsed" in lines[2]
     assert "\r" not in out.getvalue()

@@ -17,7 +17,7 @@ from fanout_cli.resolve import (
     state_machine_arn_from_output,
     validate_execution_name,
 )
-from fanout_cli.summary import format_summary, status_record
+from fanout_cli.summary import format_status, format_summary, status_record
 
 pytestmark = pytest.mark.unit
 
@@ -120,3 +120,20 @@ def test_summary_with_and_without_the_number() -> None:
     record = status_record("ARN", desc, None, "Done", None)
     assert record["duration_s"] == 3.0
     assert "total_sum" not in record["output"]
+
+
+def test_status_text_says_the_map_counts_child_executions() -> None:
+    # GIVEN a map run whose 16 items (chunks) ran as 16 child executions
+    desc = {"name": "r", "status": "RUNNING", "startDate": datetime(2026, 1, 1, tzinfo=UTC)}
+    map_run = {
+        "mapRunArn": "M",
+        "status": "RUNNING",
+        "itemCounts": {"total": 16, "succeeded": 9, "running": 4, "pending": 3},
+    }
+    # WHEN the status is shown as text
+    text = format_status(status_record("ARN", desc, map_run, "FanOut", None))
+    # THEN the counts are named as child executions, not items
+    assert (
+        "map run        RUNNING: 9/16 child executions succeeded, 0 failed, 0 timed out, "
+        "0 aborted, 4 running, 3 pending"
+    ) in text

@@ -10,9 +10,15 @@ from typing import Any
 
 import pytest
 
+from fanout_cli import awsconfig
 from fanout_cli import main as cli
-from fanout_cli.download import Downloaded, ResultMismatchError, check, copy_and_hash
-from fanout_cli.main import download_result
+from fanout_cli.download import (
+    Downloaded,
+    ResultMismatchError,
+    check,
+    copy_and_hash,
+    download_result,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -106,7 +112,7 @@ def test_result_command_reads_the_uri_from_the_execution_output(
     s3 = FakeS3({(BUCKET, KEY): TEXT})
     sfn = FakeStepFunctions(summary())
     clients = {"s3": s3, "stepfunctions": sfn}
-    monkeypatch.setattr(cli, "aws_client", lambda service, a, arn: clients[service])
+    monkeypatch.setattr(awsconfig, "aws_client", lambda service, a, arn: clients[service])
     target = tmp_path / "n.txt"
     assert cli.main(["result", EXEC, "-o", str(target)]) == 0
     assert s3.gets == [(BUCKET, KEY)]
@@ -117,6 +123,6 @@ def test_result_command_on_a_failed_execution(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     sfn = FakeStepFunctions({}, status="FAILED")
-    monkeypatch.setattr(cli, "aws_client", lambda service, a, arn: sfn)
+    monkeypatch.setattr(awsconfig, "aws_client", lambda service, a, arn: sfn)
     assert cli.main(["result", EXEC]) == 1
     assert "is FAILED" in capsys.readouterr().err

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 import compute_handler
@@ -44,7 +46,9 @@ def test_injected_fault_schedule() -> None:
     assert injected_fault(None, 0, 0) is None
 
 
-def test_plan_refuses_fault_when_disabled(pipeline: Pipeline, monkeypatch) -> None:
+def test_plan_refuses_fault_when_disabled(
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("FAULT_INJECTION", "false")
     with pytest.raises(InvalidInputError, match=r"^fault: fault injection is disabled"):
         pipeline.plan({"size": 256, "fault": FAULT})
@@ -61,12 +65,14 @@ def test_plan_refuses_fault_when_disabled(pipeline: Pipeline, monkeypatch) -> No
         ("yes", "fault"),
     ],
 )
-def test_plan_validates_fault(pipeline: Pipeline, faults_on, fault, field: str) -> None:
+def test_plan_validates_fault(
+    pipeline: Pipeline, faults_on: list[float], fault: Any, field: str
+) -> None:
     with pytest.raises(InvalidInputError, match=rf"^{field}: "):
         pipeline.plan({"size": 256, "fault": fault})
 
 
-def test_fault_travels_in_run_params(pipeline: Pipeline, faults_on) -> None:
+def test_fault_travels_in_run_params(pipeline: Pipeline, faults_on: list[float]) -> None:
     plan = pipeline.plan({"size": 256, "fault": FAULT})
     assert plan["run"]["params"]["fault"] == {
         "transient": {"chunks": [0, 3], "failures": 2},
@@ -103,7 +109,7 @@ def test_compute_raises_the_named_errors(pipeline: Pipeline, faults_on: list[flo
 
 
 def test_compute_ignores_fault_when_the_deployment_disables_it(
-    pipeline: Pipeline, faults_on, monkeypatch: pytest.MonkeyPatch
+    pipeline: Pipeline, faults_on: list[float], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     plan = pipeline.plan({"size": 384, "chunk_size": 64, "fault": FAULT})
     monkeypatch.setenv("FAULT_INJECTION", "false")
@@ -114,7 +120,9 @@ def test_compute_ignores_fault_when_the_deployment_disables_it(
     assert out["chunk_id"] == 5
 
 
-def test_retried_faults_recover_and_permanent_fails_the_run(pipeline: Pipeline, faults_on) -> None:
+def test_retried_faults_recover_and_permanent_fails_the_run(
+    pipeline: Pipeline, faults_on: list[float]
+) -> None:
     # GIVEN transient/throttle faults only: the retries absorb them and the answer is exact
     recovered = pipeline.plan(
         {"size": 384, "chunk_size": 64, "fault": {k: FAULT[k] for k in ("transient", "throttle")}}

@@ -24,7 +24,9 @@ from tests.support.pipeline import ChildResult, Pipeline, write_result_writer
 pytestmark = pytest.mark.unit
 
 
-def reduce(pipeline: Pipeline, plan: dict[str, Any], results: list[ChildResult], **kw: Any):
+def reduce(
+    pipeline: Pipeline, plan: dict[str, Any], results: list[ChildResult], **kw: Any
+) -> dict[str, Any]:
     return pipeline.reduce(plan, results, **kw)
 
 
@@ -94,7 +96,9 @@ def test_total_sum_left_out_past_the_digit_limit(
     )
 
 
-def _planned(pipeline: Pipeline, size: int = 640, chunk_size: int = 64):
+def _planned(
+    pipeline: Pipeline, size: int = 640, chunk_size: int = 64
+) -> tuple[dict[str, Any], list[ChildResult]]:
     plan = pipeline.plan({"size": size, "chunk_size": chunk_size})
     return plan, pipeline.compute_all(plan)
 
@@ -187,7 +191,9 @@ def test_malformed_outputs_are_refused(
         pipeline.reduce(plan, results)
 
 
-def test_value_key_pointing_at_another_chunk_is_refused(pipeline: Pipeline, fake_s3) -> None:
+def test_value_key_pointing_at_another_chunk_is_refused(
+    pipeline: Pipeline, fake_s3: FakeS3
+) -> None:
     plan, results = _planned(pipeline)
     fake_s3.put_object(
         Bucket=plan["bucket"],

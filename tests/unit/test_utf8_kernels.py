@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fanout import bigint
+from fanout.types import Chunk
 from fanout.workloads import utf8_count
 from tests.support import utf8_reference
 
@@ -65,7 +66,7 @@ def test_fast_and_reference_agree_on_chunks(bigint_backend: str) -> None:
 
 @pytest.mark.parametrize("kernel", ["fast", "reference"])
 def test_compute_returns_hex_of_the_chunk_sum(kernel: str, bigint_backend: str) -> None:
-    chunk = {"chunk_id": 3, "start": 40, "stop": 48}
+    chunk: Chunk = {"chunk_id": 3, "start": 40, "stop": 48}
     partial = utf8_count.compute({"size": 64, "chunk_size": 8, "kernel": kernel}, chunk)
     assert isinstance(partial, str)
     assert int(partial, 16) == utf8_reference.total(48) - utf8_reference.total(40)
@@ -90,4 +91,4 @@ def test_decimal_conversion_past_cpython_limit(bigint_backend: str) -> None:
 def test_from_hex_refuses_garbage() -> None:
     for bad in ["", "xyz", "0x1f", "12 34", None]:
         with pytest.raises(ValueError):
-            bigint.from_hex(bad)  # type: ignore[arg-type]
+            bigint.from_hex(bad)  # type: ignore[arg-type]  # None on purpose: it must be refused

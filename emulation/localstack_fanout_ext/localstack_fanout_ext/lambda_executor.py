@@ -89,9 +89,10 @@ def _exit_reason(returncode: int) -> str:
     if returncode >= 0:
         return f"exit status {returncode}"
     try:
-        return f"signal: {signal.strsignal(-returncode).lower()}"
-    except (ValueError, AttributeError):
-        return f"signal: {-returncode}"
+        name = signal.strsignal(-returncode)
+    except ValueError:
+        name = None
+    return f"signal: {name.lower()}" if name else f"signal: {-returncode}"
 
 
 class _Endpoint(ExecutorEndpoint):

@@ -26,7 +26,10 @@ import threading
 import time
 import traceback
 import urllib.request
+from collections.abc import Callable
 from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, TextIO
 
 RUNTIME_ENDPOINT = os.environ["LOCALSTACK_RUNTIME_ENDPOINT"]
 RUNTIME_ID = os.environ["LOCALSTACK_RUNTIME_ID"]
@@ -59,7 +62,7 @@ class _Capture(io.TextIOBase):
     """stdout/stderr during an invocation: kept for the invocation's logs, and written through
     to the environment's output file (which the executor reads when it has to kill us)."""
 
-    def __init__(self, target: io.TextIOBase, sink: list[str]) -> None:
+    def __init__(self, target: TextIO, sink: list[str]) -> None:
         self._target = target
         self._sink = sink
 
@@ -148,39 +151,54 @@ def _error(error_type: str, message: str, stack: list[str] | None = None) -> dic
     }
 
 
-def _user_stack(tb: object, skip: int) -> list[str]:
-    frames = traceback.extract_tb(tb)[skip:]  # type: ignore[arg-type]
+def _user_stack(tb: TracebackType | None, skip: int) -> list[str]:
+    frames = traceback.extract_tb(tb)[skip:]
     return traceback.format_list(frames)
 
 
-def _load_handler() -> tuple[object | None, dict | None]:
-    """Import the handler as AWS's Python runtime does; on failure its init error document."""
+Handler = Callable[[Any, Any], Any]
+
+
+class _InitError(Exception):
+    """The function failed its init phase; ``document`` is the error Lambda reports."""
+
+    def __init__(self, document: dict) -> None:
+        super().__init__(document["errorMessage"])
+        self.document = document
+
+
+def _load_handler() -> Handler:
+    """Import the handler as AWS's Python runtime does; _InitError with the error document."""
     try:
         module_name, function_name = HANDLER.rsplit(".", 1)
     except ValueError as e:
-        return None, _error("Runtime.MalformedHandlerName", f"Bad handler '{HANDLER}': {e}")
+        error = _error("Runtime.MalformedHandlerName", f"Bad handler '{HANDLER}': {e}")
+        raise _InitError(error) from e
     module_name = module_name.replace("/", ".")
     try:
         module = importlib.import_module(module_name)
     except ImportError as e:
-        return None, _error(
-            "Runtime.ImportModuleError", f"Unable to import module '{module_name}': {e}"
-        )
+        error = _error("Runtime.ImportModuleError", f"Unable to import module '{module_name}': {e}")
+        raise _InitError(error) from e
     except SyntaxError as e:
-        return None, _error(
+        error = _error(
             "Runtime.UserCodeSyntaxError",
             f"Syntax error in module '{module_name}': {e}",
             _user_stack(e.__traceback__, 1),
         )
+        raise _InitError(error) from e
     except Exception as e:  # noqa: BLE001 - any error at import is the function's init error
-        return None, _error(type(e).__name__, str(e), _user_stack(e.__traceback__, 1))
+        error = _error(type(e).__name__, str(e), _user_stack(e.__traceback__, 1))
+        raise _InitError(error) from e
     handler = getattr(module, function_name, None)
     if handler is None:
-        return None, _error(
-            "Runtime.HandlerNotFound",
-            f"Handler '{function_name}' missing on module '{module_name}'",
+        raise _InitError(
+            _error(
+                "Runtime.HandlerNotFound",
+                f"Handler '{function_name}' missing on module '{module_name}'",
+            )
         )
-    return handler, None
+    return handler
 
 
 def _log_error(document: dict) -> None:
@@ -219,15 +237,15 @@ def _watch_parent() -> None:
         os._exit(0)
 
 
-def _run_invocation(handler: object, invocation: dict) -> None:
+def _run_invocation(handler: Handler, invocation: dict) -> None:
     request_id = invocation["invoke-id"]
     deadline = time.time() + TIMEOUT_S
     sink: list[str] = [
         f"START RequestId: {request_id} Version: "
         f"{os.environ.get('AWS_LAMBDA_FUNCTION_VERSION', '$LATEST')}\n"
     ]
-    sys.stdout = _Capture(_real_stdout, sink)  # type: ignore[assignment]
-    sys.stderr = _Capture(_real_stderr, sink)  # type: ignore[assignment]
+    sys.stdout = _Capture(_real_stdout, sink)
+    sys.stderr = _Capture(_real_stderr, sink)
     _REQUEST_ID.request_id = request_id
     os.environ["_X_AMZN_TRACE_ID"] = invocation.get("trace-id") or ""
     started = time.perf_counter()
@@ -236,7 +254,7 @@ def _run_invocation(handler: object, invocation: dict) -> None:
     try:
         event = json.loads(invocation.get("payload") or "null")
         context = LambdaContext(request_id, invocation.get("invoked-function-arn", ""), deadline)
-        value = handler(event, context)  # type: ignore[operator]
+        value = handler(event, context)
         try:
             result = json.dumps(value).encode()
         except (TypeError, ValueError) as e:
@@ -278,10 +296,11 @@ def main() -> None:
     _setup_logging()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _InvokeServer)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    handler, init_error = _load_handler()
-    if init_error is not None:
-        _log_error(init_error)
-        _post(f"/status/{RUNTIME_ID}/error", json.dumps(init_error).encode())
+    try:
+        handler = _load_handler()
+    except _InitError as failed:
+        _log_error(failed.document)
+        _post(f"/status/{RUNTIME_ID}/error", json.dumps(failed.document).encode())
         sys.exit(1)
     _post(f"/status/{RUNTIME_ID}/ready", json.dumps({"port": server.server_address[1]}).encode())
     while True:

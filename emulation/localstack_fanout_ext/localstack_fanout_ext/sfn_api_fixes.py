@@ -45,7 +45,7 @@ def _install_tracing() -> None:
         output["tracingConfiguration"] = tracing_of(self.tracing_config)
         return output
 
-    StateMachineInstance.describe = describe  # type: ignore[method-assign]
+    StateMachineInstance.describe = describe
 
     original_for_execution = Execution.to_describe_state_machine_for_execution_output
 
@@ -54,7 +54,7 @@ def _install_tracing() -> None:
         output["tracingConfiguration"] = tracing_of(self.state_machine.tracing_config)
         return output
 
-    Execution.to_describe_state_machine_for_execution_output = (  # type: ignore[method-assign]
+    Execution.to_describe_state_machine_for_execution_output = (
         to_describe_state_machine_for_execution_output
     )
 
@@ -82,8 +82,7 @@ def _install_tracing() -> None:
             machine.tracing_config, machine.revision_id = saved
             raise
 
-    update_state_machine.fanout_original = original_update  # type: ignore[attr-defined]
-    StepFunctionsProvider.update_state_machine = update_state_machine  # type: ignore[method-assign]
+    StepFunctionsProvider.update_state_machine = update_state_machine
 
 
 def _parse_date(text: str) -> datetime.datetime:
@@ -183,8 +182,7 @@ def _install_map_run_listing() -> None:
             output["nextToken"] = next_token
         return output
 
-    list_executions.fanout_original = original_list  # type: ignore[attr-defined]
-    StepFunctionsProvider.list_executions = list_executions  # type: ignore[method-assign]
+    StepFunctionsProvider.list_executions = list_executions
 
 
 _INSTALLERS = {

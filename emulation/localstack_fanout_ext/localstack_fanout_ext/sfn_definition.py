@@ -37,7 +37,9 @@ def _rewrite(node: Any) -> bool:
                 node[PERCENTAGE] = float(value)
                 changed = True
             processor = node.get("ItemProcessor")
-            config = processor.get("ProcessorConfig") if isinstance(processor, dict) else None
+            if not isinstance(processor, dict):
+                processor = {}
+            config = processor.get("ProcessorConfig")
             if (
                 _enabled["express_children"]
                 and isinstance(config, dict)
@@ -86,6 +88,5 @@ def apply(name: str) -> None:
     def parse(definition: str) -> Any:
         return original(normalise_definition(definition))
 
-    parse.fanout_original = original  # type: ignore[attr-defined]
-    AmazonStateLanguageParser.parse = staticmethod(parse)  # type: ignore[method-assign]
+    AmazonStateLanguageParser.parse = staticmethod(parse)
     _installed = True

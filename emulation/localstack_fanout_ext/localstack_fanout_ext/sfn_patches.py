@@ -105,10 +105,6 @@ def selected_patches(value: str | None) -> list[str]:
     return [name for name in PATCHES if name in names]
 
 
-def applied_patches() -> list[str]:
-    return list(_applied)
-
-
 @hooks.on_infra_start(name="fanout_sfn_patches")
 def apply_sfn_patches() -> None:
     """LocalStack ``on_infra_start`` hook: patch the Step Functions interpreter."""

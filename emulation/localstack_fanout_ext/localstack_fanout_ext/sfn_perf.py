@@ -91,6 +91,5 @@ def apply_boto_client_cache() -> None:
     def boto_client_for(service: str, region: str, state_credentials: Any) -> Any:
         return cache.get(service, region, state_credentials)
 
-    boto_client_for.fanout_original = original  # type: ignore[attr-defined]
     boto_client.boto_client_for = boto_client_for
     _rebind(SFN_PACKAGE, "boto_client_for", original, boto_client_for)

@@ -93,7 +93,7 @@ def validate(params: dict[str, Any], limits: Limits) -> dict[str, Any]:
 
 
 def plan(params: dict[str, Any]) -> list[Chunk]:
-    return split_range(params["size"], params["chunk_size"])  # type: ignore[return-value]
+    return split_range(params["size"], params["chunk_size"])
 
 
 def compute(params: dict[str, Any], chunk: Chunk) -> list[str]:

@@ -79,7 +79,7 @@ def reference_chunk_size(size: int) -> int:
 
 
 def plan(params: dict[str, Any]) -> list[Chunk]:
-    return split_range(params["size"], params["chunk_size"])  # type: ignore[return-value]
+    return split_range(params["size"], params["chunk_size"])
 
 
 def compute(params: dict[str, Any], chunk: Chunk) -> str:
@@ -155,21 +155,14 @@ def seeds(start: int) -> tuple[Any, Any, Any, Any]:
     if start <= 4:
         values = [bigint.mpz(0)] * 4 + [bigint.mpz(v) for v in F_INITIAL]
         # values[m] holds f(m - 4) for m in 0..7
-        return tuple(values[start : start + 4])  # type: ignore[return-value]
+        return tuple(values[start : start + 4])
     poly = _x_power_mod(start - 4)
     initial = [bigint.mpz(v) for v in F_INITIAL]
     out = []
     for _ in range(4):
         out.append(sum((c * f for c, f in zip(poly, initial, strict=True)), bigint.mpz(0)))
         poly = _shift(poly)
-    return tuple(out)  # type: ignore[return-value]
-
-
-def f_fast(i: int) -> int:
-    """f(i) alone (used by tests and estimates)."""
-    if i < 0:
-        return 0
-    return bigint.to_int(seeds(i + 1)[3])
+    return tuple(out)
 
 
 def chunk_sum_fast(start: int, stop: int) -> Any:

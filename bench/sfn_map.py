@@ -1,7 +1,6 @@
 """Time Distributed Map executions on a running LocalStack (no Lambda needed).
 
-    python -m localstack_fanout_ext.sfn_bench --endpoint http://127.0.0.1:4566 \
-        --items 50 --items 300 --repeat 3
+    python -m bench.sfn_map --items 50 --items 300 --repeat 3   # [--endpoint URL]
 
 Children are either Pass/Choice states (``pass``) or one aws-sdk S3 Task (``task``), so the
 figures show the interpreter's own cost. Run it once against LocalStack started with
@@ -18,6 +17,8 @@ import uuid
 from typing import Any
 
 import boto3
+
+from emulation import lsctl
 
 ROLE_ARN = "arn:aws:iam::000000000000:role/fanout-sfn-bench"
 
@@ -95,7 +96,9 @@ def time_execution(sfn: Any, arn: str, count: int, deadline_s: float) -> float:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--endpoint", required=True)
+    parser.add_argument(
+        "--endpoint", help="LocalStack's endpoint (default: LOCALSTACK_ENDPOINT or LOCALSTACK_PORT)"
+    )
     parser.add_argument("--items", type=int, action="append", help="items per map (repeatable)")
     parser.add_argument("--kind", choices=["pass", "task"], action="append")
     parser.add_argument("--repeat", type=int, default=3)
@@ -105,8 +108,9 @@ def main(argv: list[str] | None = None) -> None:
     session = boto3.session.Session(
         aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1"
     )
-    sfn = session.client("stepfunctions", endpoint_url=args.endpoint)
-    s3 = session.client("s3", endpoint_url=args.endpoint)
+    url = args.endpoint or lsctl.endpoint()
+    sfn = session.client("stepfunctions", endpoint_url=url)
+    s3 = session.client("s3", endpoint_url=url)
     bucket = f"fanout-sfn-bench-{uuid.uuid4().hex[:8]}"
     s3.create_bucket(Bucket=bucket)
     try:

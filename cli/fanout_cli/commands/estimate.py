@@ -1,0 +1,93 @@
+"""``fanout estimate``: children, invocations, GB-seconds, requests and cost of a run."""
+
+from __future__ import annotations
+
+import argparse
+
+from fanout_cli import prices
+from fanout_cli.chunking import DEFAULT_MAX_CHUNK_SIZE, DEFAULT_MAX_CHUNKS
+from fanout_cli.estimate import (
+    DEFAULT_MAX_CONCURRENCY,
+    ONE_VCPU_MEMORY_MB,
+    estimate,
+    format_estimate,
+)
+from fanout_cli.exit_codes import EXIT_OK
+from fanout_cli.options import Subparsers, non_negative_int, positive_int
+
+
+def add_parser(sub: Subparsers) -> None:
+    est = sub.add_parser(
+        "estimate",
+        help="children, invocations, GB-seconds, requests and cost of a run",
+        description="Estimate a utf8_count run: child executions, Lambda invocations and "
+        "GB-seconds, state transitions, history events, S3 requests and the dollar cost at "
+        f"{prices.REGION} list prices (read {prices.READ_ON}; sources in fanout_cli.prices). "
+        "Warns where a choice breaks an AWS limit. Times come from a model of the kernels "
+        "(fanout_cli.estimate.CostModel), not from a measurement of your run.",
+    )
+    est.add_argument("--size", type=positive_int, required=True, metavar="N", help="items")
+    est.add_argument(
+        "--chunk-size",
+        type=positive_int,
+        metavar="C",
+        help="items per child (default: the plan's rule: fast max(64, ceil(N/200)), "
+        "reference 1, within max_chunks and max_chunk_size)",
+    )
+    est.add_argument("--kernel", choices=("fast", "reference"), default="fast")
+    est.add_argument(
+        "--memory-mb",
+        type=int,
+        default=ONE_VCPU_MEMORY_MB,
+        metavar="MB",
+        help=f"compute function memory (default: {ONE_VCPU_MEMORY_MB}, one vCPU)",
+    )
+    est.add_argument("--child-type", choices=("STANDARD", "EXPRESS"), default="STANDARD")
+    est.add_argument(
+        "--max-concurrency",
+        type=non_negative_int,
+        metavar="M",
+        default=DEFAULT_MAX_CONCURRENCY,
+        help=f"Distributed Map MaxConcurrency, the deployment's map_max_concurrency "
+        f"(default: {DEFAULT_MAX_CONCURRENCY}; 0 = no limit, i.e. the map's own 10,000)",
+    )
+    est.add_argument(
+        "--retries-per-child",
+        type=non_negative_int,
+        default=0,
+        metavar="R",
+        help="assume each child retries its compute R times (default: 0)",
+    )
+    est.add_argument(
+        "--max-chunk-size",
+        type=positive_int,
+        default=DEFAULT_MAX_CHUNK_SIZE,
+        metavar="C",
+        help=f"the deployment's max_chunk_size, caps the default (default: "
+        f"{DEFAULT_MAX_CHUNK_SIZE})",
+    )
+    est.add_argument(
+        "--max-chunks",
+        type=positive_int,
+        default=DEFAULT_MAX_CHUNKS,
+        metavar="K",
+        help=f"the deployment's max_chunks (default: {DEFAULT_MAX_CHUNKS})",
+    )
+    est.add_argument("--json", action="store_true", help="print JSON")
+    est.set_defaults(func=command)
+
+
+def command(args: argparse.Namespace) -> int:
+    est = estimate(
+        size=args.size,
+        chunk_size=args.chunk_size,
+        kernel=args.kernel,
+        memory_mb=args.memory_mb,
+        child_type=args.child_type,
+        max_concurrency=args.max_concurrency,
+        retries_per_child=args.retries_per_child,
+        max_chunk_size=args.max_chunk_size,
+        max_chunks=args.max_chunks,
+    )
+    print(est.to_json() if args.json else format_estimate(est))
+    return EXIT_OK

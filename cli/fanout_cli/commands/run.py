@@ -1,0 +1,73 @@
+"""``fanout run``: start an execution and follow it to its result."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from fanout_cli import awsconfig
+from fanout_cli.follow import FollowOptions, follow_and_report
+from fanout_cli.options import (
+    Subparsers,
+    add_aws_command,
+    non_negative_int,
+    positive_float,
+    positive_int,
+)
+from fanout_cli.resolve import build_input, new_execution_name, validate_execution_name
+
+
+def add_parser(sub: Subparsers) -> None:
+    run = add_aws_command(
+        sub,
+        "run",
+        help="start an execution and follow it to its result",
+        description="Start an execution, follow it with a progress line on stderr, print the "
+        "result summary on stdout. Exit code 1 if the execution fails.",
+    )
+    what = run.add_mutually_exclusive_group(required=True)
+    what.add_argument("--size", type=positive_int, metavar="N", help="items [0, N)")
+    what.add_argument("--input", metavar="JSON", help="the whole execution input as JSON")
+    run.add_argument("--chunk-size", type=positive_int, metavar="C", help="items per child")
+    run.add_argument("--kernel", choices=("fast", "reference"), help="utf8_count kernel")
+    run.add_argument("--workload", metavar="W", help="workload (default: the deployment's)")
+    run.add_argument("--name", help="execution name (default: fanout-<size>-<time>-<random>)")
+    run.add_argument(
+        "--print-limit",
+        type=non_negative_int,
+        default=5000,
+        metavar="DIGITS",
+        help="print the number itself up to this many digits (default: 5000)",
+    )
+    run.add_argument(
+        "--timeout",
+        type=positive_float,
+        default=3600.0,
+        metavar="SECONDS",
+        help="stop following after this long (default: 3600); the execution goes on",
+    )
+    run.add_argument(
+        "--poll-interval",
+        type=positive_float,
+        default=2.0,
+        metavar="SECONDS",
+        help="seconds between polls (default: 2)",
+    )
+    run.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    run.set_defaults(func=command)
+
+
+def command(args: argparse.Namespace) -> int:
+    payload = build_input(args.size, args.input, args.chunk_size, args.kernel, args.workload)
+    machine = awsconfig.required_state_machine_arn(args)
+    name = validate_execution_name(args.name or new_execution_name(payload.get("size")))
+    sfn = awsconfig.aws_client("stepfunctions", args, machine)
+    started = sfn.start_execution(stateMachineArn=machine, name=name, input=json.dumps(payload))
+    arn = started["executionArn"]
+    print(f"started {arn}", file=sys.stderr)
+    options = FollowOptions(args.poll_interval, args.timeout, args.json, args.print_limit)
+    return follow_and_report(
+        sfn, arn, options, sys.stdout, sys.stderr, now=awsconfig.now, sleep=time.sleep
+    )
