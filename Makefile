@@ -14,6 +14,12 @@ SIZE       ?= 1024
 PYTEST_ARGS ?=
 # Every Python file the project owns; the import roots are set in pyproject.toml.
 MYPY_PATHS := lambda_src cli emulation bench oracle tests modules/lambda_function/scripts
+# End-to-end tests mostly wait on LocalStack: several pytest-xdist workers share one
+# LocalStack and one deployed stack (tests/e2e/shared.py).
+E2E_WORKERS ?= 4
+# `make test` runs its parts at once and lowers the priority of the CPU-bound static checks,
+# so the end-to-end tests (the longest part) keep a core.
+NICE       ?=
 
 .PHONY: help venv check-tools test unit template tf-check localstack-test run \
         localstack-start localstack-stop localstack-status bench fmt lint clean
@@ -35,23 +41,27 @@ $(STAMP): requirements-dev.txt pyproject.toml | check-tools
 
 venv: $(STAMP) ## Create the development virtualenv (.venv)
 
-test: lint tf-check unit template localstack-test ## Everything: lint, Terraform checks, unit, template and end-to-end tests
+test: ## Everything, at once: lint, Terraform checks, unit, template and end-to-end tests
+	@$(MAKE) --no-print-directory -j5 --output-sync=line NICE="nice -n 10" \
+		lint tf-check unit template localstack-test
 
 unit: $(STAMP) ## Unit tests (no network)
-	$(PYTHON) -m pytest -m unit $(PYTEST_ARGS)
+	$(NICE) $(PYTHON) -m pytest -m unit $(PYTEST_ARGS)
 
 template: $(STAMP) ## Template tests: render the real ASL and check its structure
-	$(PYTHON) -m pytest -m template $(PYTEST_ARGS)
+	$(NICE) $(PYTHON) -m pytest -m template $(PYTEST_ARGS)
 
 tf-check: check-tools ## terraform fmt -check, init, validate and terraform test (plan level, mocked provider)
 	$(TERRAFORM) fmt -check -recursive
 	$(TERRAFORM) init -input=false -backend=false -test-directory=tests/terraform >/dev/null
 	$(TERRAFORM) validate
-	$(TERRAFORM) test -test-directory=tests/terraform
+	@# One `terraform test` per file, side by side (each file's runs are sequential).
+	ls tests/terraform/*.tftest.hcl | xargs -n 1 -P 4 sh -c \
+		'$(NICE) $(TERRAFORM) test -no-color -test-directory=tests/terraform -filter="$$0"'
 
 localstack-test: $(STAMP) ## End to end on LocalStack: start it, deploy the real Terraform, run and verify, destroy, stop
 	$(PYTHON) -m emulation.lsctl install
-	$(PYTHON) -m pytest -m e2e $(PYTEST_ARGS)
+	$(PYTHON) -m pytest -m e2e -n $(E2E_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 run: $(STAMP) ## Run the main job on the embedded LocalStack: make run SIZE=1024
 	$(PYTHON) -m emulation.run_local --size $(SIZE)
@@ -77,9 +87,9 @@ fmt: $(STAMP) ## Format Python and Terraform
 lint: $(STAMP) ## ruff, mypy, terraform fmt -check and checkov
 	$(PYTHON) -m ruff format --check .
 	$(PYTHON) -m ruff check .
-	$(PYTHON) -m mypy $(MYPY_PATHS)
+	$(NICE) $(PYTHON) -m mypy $(MYPY_PATHS)
 	$(TERRAFORM) fmt -check -recursive
-	sh scripts/checkov
+	$(NICE) sh scripts/checkov
 
 clean: ## Remove build output and the LocalStack work folder (stops LocalStack first)
 	-@test -x $(PYTHON) && $(PYTHON) -m emulation.lsctl stop

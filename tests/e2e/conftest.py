@@ -1,8 +1,10 @@
 """End-to-end fixtures: a LocalStack for the test session, and AWS clients pointed at it.
 
-LocalStack is started with ``emulation.lsctl`` on ``LOCALSTACK_PORT`` (default 4566) and stopped
-at the end of the session, unless one already runs there (then it is reused and left running)
-or ``LOCALSTACK_ENDPOINT`` names another one (a Docker container, say), which is used as it is.
+LocalStack is started with ``emulation.lsctl`` on ``LOCALSTACK_PORT`` (default 4566) once per run
+and stopped at its end, unless one already runs there (then it is reused and left running) or
+``LOCALSTACK_ENDPOINT`` names another one (a Docker container, say), which is used as it is.
+The tests run in parallel (pytest-xdist); ``tests/e2e/shared.py`` shares LocalStack and the
+deployed stack between the worker processes.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import boto3
 import pytest
 
 from emulation import lsctl
+from tests.e2e import shared
 from tests.e2e.stack import deployed_stack  # noqa: F401  (the deployed product, for every suite)
 
 TEST_ENVIRONMENT = {
@@ -27,15 +30,6 @@ TEST_ENVIRONMENT = {
 MASKED_ENVIRONMENT = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_REGION")
 
 
-# Filled by the localstack_endpoint fixture; reported at the end of the session.
-PEAK_RSS: dict[str, int] = {}
-
-
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    for what, peak in PEAK_RSS.items():
-        terminalreporter.write_line(f"peak memory of {what}: {peak / 2**20:.0f} MiB")
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Everything under tests/e2e is an e2e test."""
     for item in items:
@@ -43,18 +37,29 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.e2e)
 
 
-@pytest.fixture(scope="session")
-def localstack_endpoint() -> Iterator[str]:
-    """The LocalStack endpoint for this session, with the AWS SDK environment pointed at it.
-
-    Sets AWS_ENDPOINT_URL, test credentials and us-east-1 for the session and restores the
-    previous environment afterwards.
-    """
+def _start_localstack() -> dict[str, Any]:
     port = lsctl.default_port()
     external = bool(os.environ.get("LOCALSTACK_ENDPOINT"))
     already_running = not external and lsctl.localstack_pid(port) is not None
     url = lsctl.start(port)
-    started_here = not external and not already_running
+    return {
+        "url": url,
+        "port": port,
+        "started_here": not external and not already_running,
+        "pid": None if external else lsctl.localstack_pid(port),
+    }
+
+
+@pytest.fixture(scope="session")
+def localstack_endpoint() -> Iterator[str]:
+    """The LocalStack endpoint for this run, with the AWS SDK environment pointed at it.
+
+    Started once per run whatever the number of pytest-xdist workers (``tests/e2e/shared.py``)
+    and stopped by the process controlling the run (``tests/conftest.py``). Sets
+    AWS_ENDPOINT_URL, test credentials and us-east-1 and restores the previous environment
+    afterwards.
+    """
+    url = shared.once("localstack", _start_localstack)["url"]
     saved = {
         key: os.environ.get(key)
         for key in ("AWS_ENDPOINT_URL", *TEST_ENVIRONMENT, *MASKED_ENVIRONMENT)
@@ -62,23 +67,14 @@ def localstack_endpoint() -> Iterator[str]:
     os.environ.update({"AWS_ENDPOINT_URL": url, **TEST_ENVIRONMENT})
     for key in MASKED_ENVIRONMENT:
         os.environ.pop(key, None)
-    pid = None if external else lsctl.localstack_pid(port)
-    sampler = lsctl.PeakRss(pid) if pid else None
-    if sampler:
-        sampler.__enter__()
     try:
         yield url
     finally:
-        if sampler:
-            sampler.__exit__(None, None, None)
-            PEAK_RSS["LocalStack and its Lambda environments"] = sampler.peak
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-        if started_here:
-            lsctl.stop(port)
 
 
 @pytest.fixture(scope="session")

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
 
 from emulation import deploy
+from tests.e2e import shared
 
 # The stack under test: the product's real Terraform with test-friendly settings.
 # Fault injection is on here (it is off by default for users); destroying the
@@ -39,14 +39,24 @@ E2E_VARIABLES: dict[str, object] = {
 }
 
 
+WORKSPACE = "e2e"
+
+
 @pytest.fixture(scope="session")
-def deployed_stack(localstack_endpoint: str) -> Iterator[dict[str, Any]]:
-    """Deploy the real Terraform to LocalStack once per session; destroy it afterwards."""
-    outputs = deploy.apply(localstack_endpoint, E2E_VARIABLES, workspace="e2e")
-    try:
-        yield outputs
-    finally:
-        deploy.destroy(localstack_endpoint, E2E_VARIABLES, workspace="e2e")
+def deployed_stack(localstack_endpoint: str) -> dict[str, Any]:
+    """The real Terraform, deployed to LocalStack once per run (whatever the number of
+    pytest-xdist workers) and destroyed at the end of the run by ``tests/conftest.py``."""
+
+    def deploy_once() -> dict[str, Any]:
+        outputs = deploy.apply(localstack_endpoint, E2E_VARIABLES, workspace=WORKSPACE)
+        return {
+            "endpoint": localstack_endpoint,
+            "variables": E2E_VARIABLES,
+            "workspace": WORKSPACE,
+            "outputs": outputs,
+        }
+
+    return shared.once("stack", deploy_once)["outputs"]
 
 
 def unique_name(prefix: str) -> str:

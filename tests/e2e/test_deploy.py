@@ -12,11 +12,10 @@ from typing import Any
 import pytest
 
 from emulation import deploy
-from tests.e2e.stack import E2E_VARIABLES
+from tests.e2e.stack import E2E_VARIABLES, WORKSPACE
 
-pytestmark = pytest.mark.e2e
-
-WORKSPACE = "e2e"
+# One worker runs these one after another: each rewrites the stack's Terraform work folder.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("terraform-stack")]
 
 
 def code_and_dates(aws_client: Callable[..., Any], names: dict[str, str]) -> dict[str, Any]:
