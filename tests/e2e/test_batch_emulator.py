@@ -1,0 +1,295 @@
+"""The AWS Batch API the project's LocalStack extension adds (LocalStack community has none).
+
+Each test calls the emulated API with boto3 and checks one documented behaviour of AWS Batch;
+the page it follows is named in the test. Without the extension every call here fails
+(LocalStack answers that the batch service is not available).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.e2e import batch_support as bs
+from tests.e2e.stack import unique_name
+from tests.support import aws_fixtures
+
+pytestmark = pytest.mark.e2e
+
+JOB_STATES = "https://docs.aws.amazon.com/batch/latest/userguide/job_states.html"
+JOB_RETRIES = "https://docs.aws.amazon.com/batch/latest/userguide/job_retries.html"
+JOB_TIMEOUTS = "https://docs.aws.amazon.com/batch/latest/userguide/job_timeouts.html"
+JOB_ENV_VARS = "https://docs.aws.amazon.com/batch/latest/userguide/job_env_vars.html"
+AWSLOGS = "https://docs.aws.amazon.com/batch/latest/userguide/using_awslogs.html"
+TASK_ID = r"[0-9a-f]{32}"
+
+
+@pytest.fixture(scope="module")
+def batch(aws_client: Callable[..., Any]) -> Any:
+    return aws_client("batch")
+
+
+@pytest.fixture(scope="module")
+def logs(aws_client: Callable[..., Any]) -> Any:
+    return aws_client("logs")
+
+
+@pytest.fixture(scope="module")
+def subnet_and_group(aws_client: Callable[..., Any]) -> Iterator[tuple[str, str]]:
+    ec2 = aws_client("ec2")
+    vpc, subnet, group = bs.network(ec2)
+    try:
+        yield subnet, group
+    finally:
+        bs.delete_network(ec2, vpc, subnet, group)
+
+
+@pytest.fixture(scope="module")
+def queue(batch: Any, subnet_and_group: tuple[str, str]) -> Iterator[str]:
+    """A job queue on a Fargate compute environment with 4 vCPUs."""
+    environment = bs.create_environment(batch, *subnet_and_group)
+    name = bs.create_queue(batch, environment)
+    try:
+        yield name
+    finally:
+        bs.delete_queue(batch, name)
+        bs.delete_environment(batch, environment)
+
+
+@pytest.fixture
+def definition(batch: Any) -> Iterator[Callable[..., str]]:
+    """Register job definitions (``bs.python_job`` arguments); deregistered afterwards."""
+    made: list[str] = []
+
+    def register(arguments: dict[str, Any]) -> str:
+        made.append(batch.register_job_definition(**arguments)["jobDefinitionArn"])
+        return made[-1]
+
+    try:
+        yield register
+    finally:
+        for arn in made:
+            batch.deregister_job_definition(jobDefinition=arn)
+
+
+def run_job(batch: Any, queue: str, definition: str, **kwargs: Any) -> tuple[dict, list]:
+    job = batch.submit_job(
+        jobName=unique_name("job"), jobQueue=queue, jobDefinition=definition, **kwargs
+    )
+    return bs.wait_job(batch, job["jobId"])
+
+
+# --------------------------------------------------------------------------- control plane
+
+
+def test_compute_environment_and_queue_statuses(
+    batch: Any, subnet_and_group: tuple[str, str]
+) -> None:
+    # API reference CreateComputeEnvironment / DeleteJobQueue; the Terraform provider waits
+    # CREATING -> VALID and DELETING -> DELETED (hashicorp/terraform-provider-aws)
+    subnet, group = subnet_and_group
+    name = unique_name("ce")
+    created = batch.create_compute_environment(
+        computeEnvironmentName=name,
+        type="MANAGED",
+        state="ENABLED",
+        computeResources={
+            "type": "FARGATE_SPOT",
+            "maxvCpus": 2,
+            "subnets": [subnet],
+            "securityGroupIds": [group],
+        },
+        tags={"team": "hpc"},
+    )
+    assert re.fullmatch(
+        rf"arn:aws:batch:us-east-1:\d{{12}}:compute-environment/{name}",
+        created["computeEnvironmentArn"],
+    )
+    [first] = batch.describe_compute_environments(computeEnvironments=[name])["computeEnvironments"]
+    assert first["status"] == "CREATING"
+    valid = bs.wait_status(batch, "ce", name, "VALID")
+    assert valid["tags"] == {"team": "hpc"}
+    assert valid["computeResources"]["subnets"] == [subnet]
+    queue = bs.create_queue(batch, name)
+    with pytest.raises(ClientError, match="DISABLED"):
+        batch.delete_job_queue(jobQueue=queue)
+    batch.update_compute_environment(computeEnvironment=name, state="DISABLED")
+    [updating] = batch.describe_compute_environments(computeEnvironments=[name])[
+        "computeEnvironments"
+    ]
+    assert (updating["status"], updating["state"]) == ("UPDATING", "DISABLED")
+    bs.wait_status(batch, "ce", name, "VALID")
+    with pytest.raises(ClientError, match="JobQueue relationship"):
+        batch.delete_compute_environment(computeEnvironment=name)
+    bs.delete_queue(batch, queue)
+    batch.delete_compute_environment(computeEnvironment=name)
+    assert bs.wait_status(batch, "ce", name, "DELETED")["state"] == "DISABLED"
+
+
+def test_compute_environment_needs_existing_subnets(batch: Any) -> None:
+    # the subnets and security groups are LocalStack EC2's
+    with pytest.raises(ClientError, match="subnet-0000000000000000f"):
+        batch.create_compute_environment(
+            computeEnvironmentName=unique_name("ce"),
+            type="MANAGED",
+            computeResources={
+                "type": "FARGATE",
+                "maxvCpus": 1,
+                "subnets": ["subnet-0000000000000000f"],
+            },
+        )
+
+
+def test_tags_on_resources(batch: Any, queue: str) -> None:
+    # API reference TagResource / UntagResource / ListTagsForResource
+    arn = batch.describe_job_queues(jobQueues=[queue])["jobQueues"][0]["jobQueueArn"]
+    batch.tag_resource(resourceArn=arn, tags={"a": "1", "b": "2"})
+    batch.untag_resource(resourceArn=arn, tagKeys=["a"])
+    assert batch.list_tags_for_resource(resourceArn=arn)["tags"] == {"b": "2"}
+    batch.untag_resource(resourceArn=arn, tagKeys=["b"])
+
+
+def test_job_definition_revisions(batch: Any, definition: Callable[..., str]) -> None:
+    # API reference RegisterJobDefinition / DeregisterJobDefinition / DescribeJobDefinitions
+    arguments = bs.python_job("print(1)")
+    name = arguments["jobDefinitionName"]
+    first = definition(arguments)
+    second = definition(arguments)
+    assert first.endswith(f":job-definition/{name}:1") and second.endswith(f"{name}:2")
+    batch.deregister_job_definition(jobDefinition=first)
+    described = batch.describe_job_definitions(jobDefinitionName=name)["jobDefinitions"]
+    assert [(d["revision"], d["status"]) for d in described] == [(1, "INACTIVE"), (2, "ACTIVE")]
+    active = batch.describe_job_definitions(jobDefinitionName=name, status="ACTIVE")
+    assert [d["jobDefinitionArn"] for d in active["jobDefinitions"]] == [second]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"timeout": {"attemptDurationSeconds": 59}}, "at least 60"),  # JOB_TIMEOUTS
+        ({"retryStrategy": {"attempts": 11}}, "between 1 and 10"),  # JOB_RETRIES
+        (
+            {"container": {"environment": [{"name": "AWS_BATCH_X", "value": "1"}]}},
+            "AWS_BATCH_",
+        ),  # JOB_ENV_VARS: a protected prefix
+    ],
+)
+def test_invalid_job_definitions_are_refused(
+    batch: Any, change: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ClientError, match=message):
+        batch.register_job_definition(**bs.python_job("print(1)", **change))
+
+
+def test_dependencies_and_array_jobs_are_refused(
+    batch: Any, queue: str, definition: Callable[..., str]
+) -> None:
+    arn = definition(bs.python_job("print(1)"))
+    for extra in ({"arrayProperties": {"size": 2}}, {"dependsOn": [{"jobId": "x"}]}):
+        with pytest.raises(ClientError, match="not supported by the Batch emulator"):
+            batch.submit_job(jobName="x", jobQueue=queue, jobDefinition=arn, **extra)
+
+
+# --------------------------------------------------------------------------- jobs
+
+
+def test_job_passes_the_documented_states_and_logs(
+    batch: Any, logs: Any, queue: str, definition: Callable[..., str], localstack_endpoint: str
+) -> None:
+    # JOB_STATES: SUBMITTED -> RUNNABLE (no dependencies) -> STARTING -> RUNNING -> SUCCEEDED;
+    # JOB_ENV_VARS; AWSLOGS: group /aws/batch/job, stream <job definition>/default/<task id>
+    code = (
+        "import os; print(*[os.environ[k] for k in ('AWS_BATCH_JOB_ID', 'AWS_BATCH_JOB_ATTEMPT',"
+        " 'AWS_BATCH_JQ_NAME', 'AWS_BATCH_CE_NAME', 'FROM_DEFINITION', 'FROM_OVERRIDE')],"
+        " 'Ref::size', sep='|')"
+    )
+    arguments = bs.python_job(
+        code,
+        parameters={"size": "10"},
+        container={"environment": [{"name": "FROM_DEFINITION", "value": "d"}]},
+    )
+    arn = definition(arguments)
+    with bs.emulator_settings(localstack_endpoint, stateSeconds=0.4):
+        job, seen = run_job(
+            batch,
+            queue,
+            arn,
+            parameters={"size": "1500"},
+            containerOverrides={"environment": [{"name": "FROM_OVERRIDE", "value": "o"}]},
+        )
+    assert seen == ["SUBMITTED", "RUNNABLE", "STARTING", "RUNNING", "SUCCEEDED"]
+    assert job["statusReason"] == "Essential container in task exited"
+    assert job["container"]["exitCode"] == 0
+    [attempt] = job["attempts"]
+    stream = job["container"]["logStreamName"]
+    assert re.fullmatch(rf"{arguments['jobDefinitionName']}/default/{TASK_ID}", stream)
+    assert attempt["container"]["logStreamName"] == stream
+    assert job["createdAt"] <= job["startedAt"] == attempt["startedAt"] <= job["stoppedAt"]
+    ce = batch.describe_job_queues(jobQueues=[queue])["jobQueues"][0]["computeEnvironmentOrder"]
+    ce_name = ce[0]["computeEnvironment"].rsplit("/", 1)[-1]
+    assert bs.log_lines(logs, stream) == [f"{job['jobId']}|1|{queue}|{ce_name}|d|o|1500"]
+
+
+def test_describe_jobs_has_the_shape_of_aws_example(
+    batch: Any, queue: str, definition: Callable[..., str]
+) -> None:
+    # the DescribeJobs example of the AWS CLI reference: same keys, same types
+    [example] = aws_fixtures.load("batch/describe_jobs")["jobs"]
+    arn = definition(
+        bs.python_job("print(1)", container={"resourceRequirements": [], "vcpus": 1, "memory": 128})
+    )
+    job, _ = run_job(batch, queue, arn)
+    for key, value in example.items():
+        assert isinstance(job[key], type(value)), key
+    for key, value in example["container"].items():
+        assert isinstance(job["container"][key], type(value)), key
+    assert job["jobDefinition"] == arn
+
+
+def test_failed_attempts_are_retried_with_exit_codes(
+    batch: Any, logs: Any, queue: str, definition: Callable[..., str]
+) -> None:
+    # JOB_RETRIES: a failed attempt goes back to RUNNABLE while attempts remain;
+    # AWS_BATCH_JOB_ATTEMPT counts from 1
+    code = "import os, sys; print(os.environ['AWS_BATCH_JOB_ATTEMPT']); sys.exit(3)"
+    arn = definition(bs.python_job(code, retryStrategy={"attempts": 2}))
+    job, seen = run_job(batch, queue, arn)
+    assert seen[-1] == "FAILED" and seen.count("RUNNING") == 2
+    assert [a["container"]["exitCode"] for a in job["attempts"]] == [3, 3]
+    assert job["container"]["exitCode"] == 3
+    streams = [a["container"]["logStreamName"] for a in job["attempts"]]
+    assert [bs.log_lines(logs, s) for s in streams] == [["1"], ["2"]]
+
+
+def test_evaluate_on_exit_first_match_decides(
+    batch: Any, queue: str, definition: Callable[..., str]
+) -> None:
+    # JOB_RETRIES / API_EvaluateOnExit: the first matching entry wins; patterns match exactly or
+    # by prefix with a trailing *; when none matches the job is retried
+    rules = [
+        {"onExitCode": "4*", "action": "EXIT"},
+        {"onExitCode": "3", "action": "RETRY"},
+        {"onReason": "*", "action": "exit"},
+    ]
+    exits = definition(
+        bs.python_job(
+            "raise SystemExit(42)", retryStrategy={"attempts": 3, "evaluateOnExit": rules}
+        )
+    )
+    job, _ = run_job(batch, queue, exits)
+    assert [a["container"]["exitCode"] for a in job["attempts"]] == [42]
+    unmatched = definition(
+        bs.python_job(
+            "raise SystemExit(5)",
+            retryStrategy={
+                "attempts": 2,
+                "evaluateOnExit": [{"onExitCode": "9", "action": "EXIT"}],
+            },
+        )
+    )
+    job, _ = run_job(batch, queue, unmatched)
+    assert [a["container"]["exitCode"] for a in job["attempts"]] == [5, 5]
