@@ -28,7 +28,12 @@ ASSUME_ECS_TASKS = {
 def control(endpoint: str, path: str, method: str = "GET", body: Any = None) -> Any:
     """Call the emulator's internal route ``/_fanout/batch/<path>``; the JSON answer."""
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(f"{endpoint}/_fanout/batch/{path}", data=data, method=method)
+    request = urllib.request.Request(
+        f"{endpoint}/_fanout/batch/{path}",
+        data=data,
+        method=method,
+        headers={"Content-Type": "application/json"},
+    )
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     with opener.open(request, timeout=10) as response:
         return json.loads(response.read())

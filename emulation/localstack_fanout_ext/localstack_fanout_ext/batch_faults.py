@@ -97,7 +97,7 @@ def faults_endpoint(request: Request, **_: Any) -> Response:
         return _json({"faults": []})
     if request.method == "POST":
         try:
-            body = json.loads(request.data or b"{}")
+            body = json.loads(request.get_data() or b"{}")
             fault = Fault(**body)
             if not fault.jobName or fault.count < 1 or fault.afterSeconds < 0:
                 raise ValueError("jobName is required, count >= 1, afterSeconds >= 0")
@@ -113,7 +113,7 @@ def faults_endpoint(request: Request, **_: Any) -> Response:
 def settings_endpoint(request: Request, **_: Any) -> Response:
     if request.method == "POST":
         try:
-            body = json.loads(request.data or b"{}")
+            body = json.loads(request.get_data() or b"{}")
             unknown = set(body) - set(DEFAULT_SETTINGS)
             if unknown or any(float(v) < 0 for v in body.values()):
                 raise ValueError(f"known settings: {sorted(DEFAULT_SETTINGS)}, each >= 0")
