@@ -7,6 +7,7 @@ the page it follows is named in the test. Without the extension every call here 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -16,6 +17,7 @@ from botocore.exceptions import ClientError
 
 from tests.e2e import batch_support as bs
 from tests.e2e.stack import unique_name
+from tests.e2e.test_sfn_patches import run, state_machine
 from tests.support import aws_fixtures
 
 pytestmark = pytest.mark.e2e
@@ -436,3 +438,90 @@ def test_lambda_base_image_entrypoint_refuses_a_command(
     assert bs.log_lines(logs, job["container"]["logStreamName"]) == [
         "entrypoint requires the handler name to be the first argument"
     ]
+
+
+def test_job_role_credentials_and_endpoint_reach_localstack(
+    batch: Any,
+    queue: str,
+    definition: Callable[..., str],
+    aws_client: Callable[..., Any],
+    bucket: str,
+) -> None:
+    # the job reaches this LocalStack (AWS_ENDPOINT_URL) with its job role's temporary
+    # credentials; a job without a job role has none, as on AWS
+    iam = aws_client("iam")
+    role = unique_name("batch-job-role")
+    role_arn = iam.create_role(
+        RoleName=role, AssumeRolePolicyDocument=json.dumps(bs.ASSUME_ECS_TASKS)
+    )["Role"]["Arn"]
+    code = (
+        "import os, urllib.request; e = os.environ;"
+        f" url = e['AWS_ENDPOINT_URL'] + '/{bucket}/' + e['AWS_BATCH_JOB_ID'];"
+        " body = repr(sorted(k for k in e if k.startswith('AWS_') and 'KEY' in k"
+        " or k == 'AWS_SESSION_TOKEN')).encode();"
+        " urllib.request.urlopen(urllib.request.Request(url, data=body, method='PUT'))"
+    )
+    try:
+        with_role = definition(bs.python_job(code, container={"jobRoleArn": role_arn}))
+        without_role = definition(bs.python_job(code))
+        s3 = aws_client("s3")
+        seen = []
+        for arn in (with_role, without_role):
+            job, _ = run_job(batch, queue, arn)
+            assert job["status"] == "SUCCEEDED", job
+            seen.append(s3.get_object(Bucket=bucket, Key=job["jobId"])["Body"].read().decode())
+        assert seen == [
+            "['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']",
+            "[]",
+        ]
+    finally:
+        iam.delete_role(RoleName=role)
+
+
+def sync_definition(queue: str, job_definition: str) -> dict[str, Any]:
+    return {
+        "StartAt": "Run",
+        "States": {
+            "Run": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::batch:submitJob.sync",
+                "Parameters": {
+                    "JobName": "from-step-functions",
+                    "JobQueue": queue,
+                    "JobDefinition": job_definition,
+                    "Parameters": {"code.$": "$.code"},
+                },
+                "End": True,
+            }
+        },
+    }
+
+
+@pytest.mark.parametrize(("code", "status"), [("0", "SUCCEEDED"), ("7", "FAILED")])
+def test_step_functions_submit_job_sync(
+    batch: Any,
+    queue: str,
+    definition: Callable[..., str],
+    clients: dict[str, Any],
+    code: str,
+    status: str,
+) -> None:
+    # LocalStack's own batch:submitJob.sync integration, unchanged, waits for the job through
+    # DescribeJobs: the execution ends with the job (SUCCEEDED) or fails with States.TaskFailed
+    # whose cause is the failed job (https://docs.aws.amazon.com/step-functions/latest/dg/connect-batch.html)
+    arn = definition(bs.python_job("import sys; sys.exit(int('Ref::code'))"))
+    sfn = clients["sfn"]
+    with state_machine(sfn, sync_definition(queue, arn)) as machine:
+        execution = run(sfn, machine, {"code": code}, deadline_s=60)
+    if status == "SUCCEEDED":
+        assert execution["status"] == "SUCCEEDED", execution
+        output = json.loads(execution["output"])
+        assert (output["Status"], output["Container"]["ExitCode"]) == ("SUCCEEDED", 0)
+        assert output["JobDefinition"] == arn
+        return
+    assert execution["status"] == "FAILED", execution
+    history = sfn.get_execution_history(executionArn=execution["executionArn"])["events"]
+    failed = next(e for e in history if e["type"] == "TaskFailed")["taskFailedEventDetails"]
+    assert failed["error"] == "States.TaskFailed"
+    cause = json.loads(failed["cause"])
+    assert (cause["Status"], cause["Container"]["ExitCode"]) == ("FAILED", 7)
