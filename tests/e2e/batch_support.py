@@ -7,8 +7,10 @@ import contextlib
 import json
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
+
+import pytest
 
 from tests.e2e.stack import unique_name
 
@@ -166,3 +168,62 @@ def log_lines(logs: Any, stream: str, group: str = "/aws/batch/job") -> list[str
     """The messages of a job attempt's log stream, waiting briefly for the last batch."""
     events = logs.get_log_events(logGroupName=group, logStreamName=stream, startFromHead=True)
     return [event["message"] for event in events["events"]]
+
+
+# --------------------------------------------------------------------------- fixtures
+# (imported by the Batch test modules)
+
+
+@pytest.fixture(scope="module")
+def batch(aws_client: Callable[..., Any]) -> Any:
+    return aws_client("batch")
+
+
+@pytest.fixture(scope="module")
+def logs(aws_client: Callable[..., Any]) -> Any:
+    return aws_client("logs")
+
+
+@pytest.fixture(scope="module")
+def subnet_and_group(aws_client: Callable[..., Any]) -> Iterator[tuple[str, str]]:
+    ec2 = aws_client("ec2")
+    vpc, subnet, group = network(ec2)
+    try:
+        yield subnet, group
+    finally:
+        delete_network(ec2, vpc, subnet, group)
+
+
+@pytest.fixture(scope="module")
+def queue(batch: Any, subnet_and_group: tuple[str, str]) -> Iterator[str]:
+    """A job queue on a Fargate compute environment with 4 vCPUs."""
+    environment = create_environment(batch, *subnet_and_group)
+    name = create_queue(batch, environment)
+    try:
+        yield name
+    finally:
+        delete_queue(batch, name)
+        delete_environment(batch, environment)
+
+
+@pytest.fixture
+def definition(batch: Any) -> Iterator[Callable[..., str]]:
+    """Register job definitions (``python_job`` arguments); deregistered afterwards."""
+    made: list[str] = []
+
+    def register(arguments: dict[str, Any]) -> str:
+        made.append(batch.register_job_definition(**arguments)["jobDefinitionArn"])
+        return made[-1]
+
+    try:
+        yield register
+    finally:
+        for arn in made:
+            batch.deregister_job_definition(jobDefinition=arn)
+
+
+def run_job(batch: Any, queue: str, definition: str, **kwargs: Any) -> tuple[dict, list]:
+    job = batch.submit_job(
+        jobName=unique_name("job"), jobQueue=queue, jobDefinition=definition, **kwargs
+    )
+    return wait_job(batch, job["jobId"])
