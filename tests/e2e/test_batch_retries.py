@@ -187,6 +187,12 @@ def test_cancel_runnable_job(
             "no capacity",
             [],
         )
-    finally:
+        # API reference DeleteJobQueue: "All jobs in the job queue are eventually terminated"
+        left = batch.submit_job(jobName="left", jobQueue=queue, jobDefinition=arn)["jobId"]
         bs.delete_queue(batch, queue)
+        job, _ = bs.wait_job(batch, left)
+        assert (job["status"], job["statusReason"]) == ("FAILED", f"Job queue {queue} was deleted")
+    finally:
+        if batch.describe_job_queues(jobQueues=[queue])["jobQueues"][0]["status"] != "DELETED":
+            bs.delete_queue(batch, queue)
         bs.delete_environment(batch, environment)

@@ -357,7 +357,6 @@ HANDLERS: dict[str, Callable[[BatchStore, dict[str, Any]], dict[str, Any]]] = {
     "CreateJobQueue": create_job_queue,
     "DescribeJobQueues": describe_job_queues,
     "UpdateJobQueue": update_job_queue,
-    "DeleteJobQueue": delete_job_queue,
     "RegisterJobDefinition": register_job_definition,
     "DescribeJobDefinitions": describe_job_definitions,
     "DeregisterJobDefinition": deregister_job_definition,

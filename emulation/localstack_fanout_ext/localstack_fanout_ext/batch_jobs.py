@@ -21,6 +21,7 @@ from typing import Any
 
 from localstack_fanout_ext import batch_faults
 from localstack_fanout_ext.batch_control import (
+    delete_job_queue,
     validate_environment,
     validate_retry_strategy,
     validate_timeout,
@@ -375,7 +376,20 @@ def cancel_job(store: BatchStore, request: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
+def delete_job_queue_and_its_jobs(store: BatchStore, request: dict[str, Any]) -> dict[str, Any]:
+    """DeleteJobQueue: "All jobs in the job queue are eventually terminated when you delete a job
+    queue" (API reference DeleteJobQueue); AWS does not document their statusReason."""
+    queue = store.job_queue(request["jobQueue"]).current()
+    delete_job_queue(store, request)
+    reason = f"Job queue {queue['jobQueueName']} was deleted"
+    for job in list(store.jobs.values()):
+        if job.queue_arn == queue["jobQueueArn"] and job.status not in ("SUCCEEDED", "FAILED"):
+            terminate_job(store, {"jobId": job.job_id, "reason": reason})
+    return {}
+
+
 HANDLERS = {
+    "DeleteJobQueue": delete_job_queue_and_its_jobs,
     "SubmitJob": submit_job,
     "DescribeJobs": describe_jobs,
     "ListJobs": list_jobs,
