@@ -6,6 +6,32 @@ emulator implements (``batch_control``: compute environments, job queues, job de
 tags; ``batch_jobs``: jobs) to handlers. Other operations answer LocalStack's "not implemented"
 error. The ``on_infra_start`` hook adds the emulation-only route (``batch_faults``) and, when
 LocalStack's EC2 is enabled, checks the subnets and security groups a compute environment names.
+``python -m emulation.lsctl start`` enables ``batch`` and ``ec2``.
+
+What is emulated (each with the AWS page it follows, in the module that does it):
+
+* resources: CREATING/UPDATING/DELETING then VALID/DELETED, ENABLED/DISABLED, deletion only when
+  DISABLED, job definition revisions and ACTIVE/INACTIVE, tags, AWS's ARN formats; enough for
+  the Terraform AWS provider's ``aws_batch_*`` resources (apply, no drift on plan, destroy);
+* jobs: SUBMITTED, RUNNABLE, STARTING, RUNNING, SUCCEEDED/FAILED with statusReason, exit codes,
+  ``attempts[]``, retry strategy with ``evaluateOnExit``, ``attemptDurationSeconds``,
+  TerminateJob/CancelJob per state, ``maxvCpus`` as capacity (jobs that do not fit stay
+  RUNNABLE), AWS_BATCH_* variables, ``Ref::`` parameters, logs in CloudWatch Logs;
+* LocalStack's own ``arn:aws:states:::batch:submitJob.sync`` works against it unchanged.
+
+Limits (what only AWS can show):
+
+* a job is a local process, not a container: no image is pulled, no CPU/memory limits or
+  isolation; Docker's ``python:X.Y`` images run that CPython version (stdlib and pip only) and
+  AWS Lambda Python images are refused by their own entrypoint unless given one argument (see
+  ``batch_rules``); any other image fails the job naming the image;
+* the job role's credentials arrive as environment variables (AWS serves them from the ECS
+  container credentials endpoint); a job without a job role has no credentials, as on AWS;
+* no dependencies (dependsOn), array or multi-node jobs, scheduling policies, EKS or ECS
+  properties: they are refused with a ClientException that says so;
+* infrastructure failures only happen when a test injects them (``batch_faults``); the
+  statusReason of a Fargate Spot interruption is not established from AWS's documentation;
+* state durations are the emulator's (``/_fanout/batch/settings``), not AWS's minutes.
 """
 
 from __future__ import annotations
