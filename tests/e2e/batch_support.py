@@ -14,17 +14,13 @@ import pytest
 
 from tests.e2e.stack import unique_name
 
+# The AWS pages the Batch tests follow (their comments name them).
+JOB_STATES = "https://docs.aws.amazon.com/batch/latest/userguide/job_states.html"
+JOB_RETRIES = "https://docs.aws.amazon.com/batch/latest/userguide/job_retries.html"
+JOB_TIMEOUTS = "https://docs.aws.amazon.com/batch/latest/userguide/job_timeouts.html"
+JOB_ENV_VARS = "https://docs.aws.amazon.com/batch/latest/userguide/job_env_vars.html"
+AWSLOGS = "https://docs.aws.amazon.com/batch/latest/userguide/using_awslogs.html"
 FINAL = ("SUCCEEDED", "FAILED")
-ASSUME_ECS_TASKS = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "ecs-tasks.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
 
 
 def control(endpoint: str, path: str, method: str = "GET", body: Any = None) -> Any:
@@ -164,9 +160,9 @@ def python_job(code: str, image: str = "python:3.12-slim", **kwargs: Any) -> dic
     }
 
 
-def log_lines(logs: Any, stream: str, group: str = "/aws/batch/job") -> list[str]:
+def log_lines(batch_logs: Any, stream: str, group: str = "/aws/batch/job") -> list[str]:
     """The messages of a job attempt's log stream, waiting briefly for the last batch."""
-    events = logs.get_log_events(logGroupName=group, logStreamName=stream, startFromHead=True)
+    events = batch_logs.get_log_events(logGroupName=group, logStreamName=stream, startFromHead=True)
     return [event["message"] for event in events["events"]]
 
 
@@ -180,12 +176,12 @@ def batch(aws_client: Callable[..., Any]) -> Any:
 
 
 @pytest.fixture(scope="module")
-def logs(aws_client: Callable[..., Any]) -> Any:
+def batch_logs(aws_client: Callable[..., Any]) -> Any:
     return aws_client("logs")
 
 
 @pytest.fixture(scope="module")
-def subnet_and_group(aws_client: Callable[..., Any]) -> Iterator[tuple[str, str]]:
+def batch_network(aws_client: Callable[..., Any]) -> Iterator[tuple[str, str]]:
     ec2 = aws_client("ec2")
     vpc, subnet, group = network(ec2)
     try:
@@ -195,9 +191,9 @@ def subnet_and_group(aws_client: Callable[..., Any]) -> Iterator[tuple[str, str]
 
 
 @pytest.fixture(scope="module")
-def queue(batch: Any, subnet_and_group: tuple[str, str]) -> Iterator[str]:
+def batch_queue(batch: Any, batch_network: tuple[str, str]) -> Iterator[str]:
     """A job queue on a Fargate compute environment with 4 vCPUs."""
-    environment = create_environment(batch, *subnet_and_group)
+    environment = create_environment(batch, *batch_network)
     name = create_queue(batch, environment)
     try:
         yield name
@@ -207,7 +203,7 @@ def queue(batch: Any, subnet_and_group: tuple[str, str]) -> Iterator[str]:
 
 
 @pytest.fixture
-def definition(batch: Any) -> Iterator[Callable[..., str]]:
+def job_definition(batch: Any) -> Iterator[Callable[..., str]]:
     """Register job definitions (``python_job`` arguments); deregistered afterwards."""
     made: list[str] = []
 
@@ -222,8 +218,8 @@ def definition(batch: Any) -> Iterator[Callable[..., str]]:
             batch.deregister_job_definition(jobDefinition=arn)
 
 
-def run_job(batch: Any, queue: str, definition: str, **kwargs: Any) -> tuple[dict, list]:
+def run_job(batch: Any, batch_queue: str, job_definition: str, **kwargs: Any) -> tuple[dict, list]:
     job = batch.submit_job(
-        jobName=unique_name("job"), jobQueue=queue, jobDefinition=definition, **kwargs
+        jobName=unique_name("job"), jobQueue=batch_queue, jobDefinition=job_definition, **kwargs
     )
     return wait_job(batch, job["jobId"])

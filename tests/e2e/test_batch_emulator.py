@@ -1,12 +1,10 @@
 """The AWS Batch API the project's LocalStack extension adds (LocalStack community has none).
 
 Each test calls the emulated API with boto3 and checks one documented behaviour of AWS Batch;
-the page it follows is named in the test. Without the extension every call here fails
+the page it follows is named in the test (page names in comments are the URLs in
+``batch_support``). Without the extension every call here fails
 (LocalStack answers that the batch service is not available).
 """
-
-# The fixtures imported from batch_support are redefined as test arguments, as pytest wants.
-# ruff: noqa: F811
 
 from __future__ import annotations
 
@@ -19,37 +17,23 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.e2e import batch_support as bs
-from tests.e2e.batch_support import (  # noqa: F401  (fixtures)
-    batch,
-    definition,
-    logs,
-    queue,
-    run_job,
-    subnet_and_group,
-)
-from tests.e2e.stack import unique_name
+from tests.e2e.batch_support import run_job
+from tests.e2e.stack import assume_role_policy, unique_name
 from tests.e2e.test_sfn_patches import run, state_machine
 from tests.support import aws_fixtures
 
 pytestmark = pytest.mark.e2e
 
-JOB_STATES = "https://docs.aws.amazon.com/batch/latest/userguide/job_states.html"
-JOB_RETRIES = "https://docs.aws.amazon.com/batch/latest/userguide/job_retries.html"
-JOB_TIMEOUTS = "https://docs.aws.amazon.com/batch/latest/userguide/job_timeouts.html"
-JOB_ENV_VARS = "https://docs.aws.amazon.com/batch/latest/userguide/job_env_vars.html"
-AWSLOGS = "https://docs.aws.amazon.com/batch/latest/userguide/using_awslogs.html"
 TASK_ID = r"[0-9a-f]{32}"
 
 
 # --------------------------------------------------------------------------- control plane
 
 
-def test_compute_environment_and_queue_statuses(
-    batch: Any, subnet_and_group: tuple[str, str]
-) -> None:
+def test_compute_environment_and_queue_statuses(batch: Any, batch_network: tuple[str, str]) -> None:
     # API reference CreateComputeEnvironment / DeleteJobQueue; the Terraform provider waits
     # CREATING -> VALID and DELETING -> DELETED (hashicorp/terraform-provider-aws)
-    subnet, group = subnet_and_group
+    subnet, group = batch_network
     name = unique_name("ce")
     created = batch.create_compute_environment(
         computeEnvironmentName=name,
@@ -72,9 +56,9 @@ def test_compute_environment_and_queue_statuses(
     valid = bs.wait_status(batch, "ce", name, "VALID")
     assert valid["tags"] == {"team": "hpc"}
     assert valid["computeResources"]["subnets"] == [subnet]
-    queue = bs.create_queue(batch, name)
+    batch_queue = bs.create_queue(batch, name)
     with pytest.raises(ClientError, match="DISABLED"):
-        batch.delete_job_queue(jobQueue=queue)
+        batch.delete_job_queue(jobQueue=batch_queue)
     batch.update_compute_environment(computeEnvironment=name, state="DISABLED")
     [updating] = batch.describe_compute_environments(computeEnvironments=[name])[
         "computeEnvironments"
@@ -83,7 +67,7 @@ def test_compute_environment_and_queue_statuses(
     bs.wait_status(batch, "ce", name, "VALID")
     with pytest.raises(ClientError, match="JobQueue relationship"):
         batch.delete_compute_environment(computeEnvironment=name)
-    bs.delete_queue(batch, queue)
+    bs.delete_queue(batch, batch_queue)
     batch.delete_compute_environment(computeEnvironment=name)
     assert bs.wait_status(batch, "ce", name, "DELETED")["state"] == "DISABLED"
 
@@ -102,21 +86,21 @@ def test_compute_environment_needs_existing_subnets(batch: Any) -> None:
         )
 
 
-def test_tags_on_resources(batch: Any, queue: str) -> None:
+def test_tags_on_resources(batch: Any, batch_queue: str) -> None:
     # API reference TagResource / UntagResource / ListTagsForResource
-    arn = batch.describe_job_queues(jobQueues=[queue])["jobQueues"][0]["jobQueueArn"]
+    arn = batch.describe_job_queues(jobQueues=[batch_queue])["jobQueues"][0]["jobQueueArn"]
     batch.tag_resource(resourceArn=arn, tags={"a": "1", "b": "2"})
     batch.untag_resource(resourceArn=arn, tagKeys=["a"])
     assert batch.list_tags_for_resource(resourceArn=arn)["tags"] == {"b": "2"}
     batch.untag_resource(resourceArn=arn, tagKeys=["b"])
 
 
-def test_job_definition_revisions(batch: Any, definition: Callable[..., str]) -> None:
+def test_job_definition_revisions(batch: Any, job_definition: Callable[..., str]) -> None:
     # API reference RegisterJobDefinition / DeregisterJobDefinition / DescribeJobDefinitions
     arguments = bs.python_job("print(1)")
     name = arguments["jobDefinitionName"]
-    first = definition(arguments)
-    second = definition(arguments)
+    first = job_definition(arguments)
+    second = job_definition(arguments)
     assert first.endswith(f":job-definition/{name}:1") and second.endswith(f"{name}:2")
     batch.deregister_job_definition(jobDefinition=first)
     described = batch.describe_job_definitions(jobDefinitionName=name)["jobDefinitions"]
@@ -144,19 +128,23 @@ def test_invalid_job_definitions_are_refused(
 
 
 def test_dependencies_and_array_jobs_are_refused(
-    batch: Any, queue: str, definition: Callable[..., str]
+    batch: Any, batch_queue: str, job_definition: Callable[..., str]
 ) -> None:
-    arn = definition(bs.python_job("print(1)"))
+    arn = job_definition(bs.python_job("print(1)"))
     for extra in ({"arrayProperties": {"size": 2}}, {"dependsOn": [{"jobId": "x"}]}):
         with pytest.raises(ClientError, match="not supported by the Batch emulator"):
-            batch.submit_job(jobName="x", jobQueue=queue, jobDefinition=arn, **extra)
+            batch.submit_job(jobName="x", jobQueue=batch_queue, jobDefinition=arn, **extra)
 
 
 # --------------------------------------------------------------------------- jobs
 
 
 def test_job_passes_the_documented_states_and_logs(
-    batch: Any, logs: Any, queue: str, definition: Callable[..., str], localstack_endpoint: str
+    batch: Any,
+    batch_logs: Any,
+    batch_queue: str,
+    job_definition: Callable[..., str],
+    localstack_endpoint: str,
 ) -> None:
     # JOB_STATES: SUBMITTED -> RUNNABLE (no dependencies) -> STARTING -> RUNNING -> SUCCEEDED;
     # JOB_ENV_VARS; AWSLOGS: group /aws/batch/job, stream <job definition>/default/<task id>
@@ -170,11 +158,11 @@ def test_job_passes_the_documented_states_and_logs(
         parameters={"size": "10"},
         container={"environment": [{"name": "FROM_DEFINITION", "value": "d"}]},
     )
-    arn = definition(arguments)
+    arn = job_definition(arguments)
     with bs.emulator_settings(localstack_endpoint, stateSeconds=0.4):
         job, seen = run_job(
             batch,
-            queue,
+            batch_queue,
             arn,
             parameters={"size": "1500"},
             containerOverrides={"environment": [{"name": "FROM_OVERRIDE", "value": "o"}]},
@@ -187,20 +175,24 @@ def test_job_passes_the_documented_states_and_logs(
     assert re.fullmatch(rf"{arguments['jobDefinitionName']}/default/{TASK_ID}", stream)
     assert attempt["container"]["logStreamName"] == stream
     assert job["createdAt"] <= job["startedAt"] == attempt["startedAt"] <= job["stoppedAt"]
-    ce = batch.describe_job_queues(jobQueues=[queue])["jobQueues"][0]["computeEnvironmentOrder"]
+    ce = batch.describe_job_queues(jobQueues=[batch_queue])["jobQueues"][0][
+        "computeEnvironmentOrder"
+    ]
     ce_name = ce[0]["computeEnvironment"].rsplit("/", 1)[-1]
-    assert bs.log_lines(logs, stream) == [f"{job['jobId']}|1|{queue}|{ce_name}|d|o|1500"]
+    assert bs.log_lines(batch_logs, stream) == [
+        f"{job['jobId']}|1|{batch_queue}|{ce_name}|d|o|1500"
+    ]
 
 
 def test_describe_jobs_has_the_shape_of_aws_example(
-    batch: Any, queue: str, definition: Callable[..., str]
+    batch: Any, batch_queue: str, job_definition: Callable[..., str]
 ) -> None:
     # the DescribeJobs example of the AWS CLI reference: same keys, same types
     [example] = aws_fixtures.load("batch/describe_jobs")["jobs"]
-    arn = definition(
+    arn = job_definition(
         bs.python_job("print(1)", container={"resourceRequirements": [], "vcpus": 1, "memory": 128})
     )
-    job, _ = run_job(batch, queue, arn)
+    job, _ = run_job(batch, batch_queue, arn)
     for key, value in example.items():
         assert isinstance(job[key], type(value)), key
     for key, value in example["container"].items():
@@ -216,32 +208,37 @@ def test_describe_jobs_has_the_shape_of_aws_example(
     ],
 )
 def test_images_the_emulator_cannot_run_fail_the_job_naming_them(
-    batch: Any, queue: str, definition: Callable[..., str], image: str, command: list, reason: str
+    batch: Any,
+    batch_queue: str,
+    job_definition: Callable[..., str],
+    image: str,
+    command: list,
+    reason: str,
 ) -> None:
-    arn = definition(bs.python_job("1", image=image, container={"command": command}))
-    job, _ = run_job(batch, queue, arn)
+    arn = job_definition(bs.python_job("1", image=image, container={"command": command}))
+    job, _ = run_job(batch, batch_queue, arn)
     assert job["status"] == "FAILED"
     assert re.search(reason, job["attempts"][0]["container"]["reason"])
     assert job["statusReason"] == "Task failed to start"
 
 
 def test_lambda_base_image_entrypoint_refuses_a_command(
-    batch: Any, logs: Any, queue: str, definition: Callable[..., str]
+    batch: Any, batch_logs: Any, batch_queue: str, job_definition: Callable[..., str]
 ) -> None:
     # public.ecr.aws/lambda/python's ENTRYPOINT /lambda-entrypoint.sh exits 142 unless given one
     # argument (the handler); Batch's ContainerProperties cannot replace an entrypoint
-    arn = definition(bs.python_job("print(1)", image="public.ecr.aws/lambda/python:3.12"))
-    job, _ = run_job(batch, queue, arn)
+    arn = job_definition(bs.python_job("print(1)", image="public.ecr.aws/lambda/python:3.12"))
+    job, _ = run_job(batch, batch_queue, arn)
     assert (job["status"], job["container"]["exitCode"]) == ("FAILED", 142)
-    assert bs.log_lines(logs, job["container"]["logStreamName"]) == [
+    assert bs.log_lines(batch_logs, job["container"]["logStreamName"]) == [
         "entrypoint requires the handler name to be the first argument"
     ]
 
 
 def test_job_role_credentials_and_endpoint_reach_localstack(
     batch: Any,
-    queue: str,
-    definition: Callable[..., str],
+    batch_queue: str,
+    job_definition: Callable[..., str],
     aws_client: Callable[..., Any],
     bucket: str,
 ) -> None:
@@ -250,7 +247,7 @@ def test_job_role_credentials_and_endpoint_reach_localstack(
     iam = aws_client("iam")
     role = unique_name("batch-job-role")
     role_arn = iam.create_role(
-        RoleName=role, AssumeRolePolicyDocument=json.dumps(bs.ASSUME_ECS_TASKS)
+        RoleName=role, AssumeRolePolicyDocument=assume_role_policy("ecs-tasks.amazonaws.com")
     )["Role"]["Arn"]
     code = (
         "import os, urllib.request; e = os.environ;"
@@ -260,12 +257,12 @@ def test_job_role_credentials_and_endpoint_reach_localstack(
         " urllib.request.urlopen(urllib.request.Request(url, data=body, method='PUT'))"
     )
     try:
-        with_role = definition(bs.python_job(code, container={"jobRoleArn": role_arn}))
-        without_role = definition(bs.python_job(code))
+        with_role = job_definition(bs.python_job(code, container={"jobRoleArn": role_arn}))
+        without_role = job_definition(bs.python_job(code))
         s3 = aws_client("s3")
         seen = []
         for arn in (with_role, without_role):
-            job, _ = run_job(batch, queue, arn)
+            job, _ = run_job(batch, batch_queue, arn)
             assert job["status"] == "SUCCEEDED", job
             seen.append(s3.get_object(Bucket=bucket, Key=job["jobId"])["Body"].read().decode())
         assert seen == [
@@ -276,7 +273,7 @@ def test_job_role_credentials_and_endpoint_reach_localstack(
         iam.delete_role(RoleName=role)
 
 
-def sync_definition(queue: str, job_definition: str) -> dict[str, Any]:
+def sync_definition(batch_queue: str, job_definition: str) -> dict[str, Any]:
     return {
         "StartAt": "Run",
         "States": {
@@ -285,7 +282,7 @@ def sync_definition(queue: str, job_definition: str) -> dict[str, Any]:
                 "Resource": "arn:aws:states:::batch:submitJob.sync",
                 "Parameters": {
                     "JobName": "from-step-functions",
-                    "JobQueue": queue,
+                    "JobQueue": batch_queue,
                     "JobDefinition": job_definition,
                     "Parameters": {"code.$": "$.code"},
                 },
@@ -298,8 +295,8 @@ def sync_definition(queue: str, job_definition: str) -> dict[str, Any]:
 @pytest.mark.parametrize(("code", "status"), [("0", "SUCCEEDED"), ("7", "FAILED")])
 def test_step_functions_submit_job_sync(
     batch: Any,
-    queue: str,
-    definition: Callable[..., str],
+    batch_queue: str,
+    job_definition: Callable[..., str],
     clients: dict[str, Any],
     code: str,
     status: str,
@@ -307,9 +304,9 @@ def test_step_functions_submit_job_sync(
     # LocalStack's own batch:submitJob.sync integration, unchanged, waits for the job through
     # DescribeJobs: the execution ends with the job (SUCCEEDED) or fails with States.TaskFailed
     # whose cause is the failed job (https://docs.aws.amazon.com/step-functions/latest/dg/connect-batch.html)
-    arn = definition(bs.python_job("import sys; sys.exit(int('Ref::code'))"))
+    arn = job_definition(bs.python_job("import sys; sys.exit(int('Ref::code'))"))
     sfn = clients["sfn"]
-    with state_machine(sfn, sync_definition(queue, arn)) as machine:
+    with state_machine(sfn, sync_definition(batch_queue, arn)) as machine:
         execution = run(sfn, machine, {"code": code}, deadline_s=60)
     if status == "SUCCEEDED":
         assert execution["status"] == "SUCCEEDED", execution

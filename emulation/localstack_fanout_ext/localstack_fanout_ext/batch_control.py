@@ -23,6 +23,8 @@ from localstack_fanout_ext.batch_store import STORES, BatchClientError, BatchSto
 RESERVED_ENV_PREFIX = "AWS_BATCH_"
 # https://docs.aws.amazon.com/batch/latest/userguide/job_timeouts.html: at least 60 seconds.
 MIN_TIMEOUT_SECONDS = 60
+# job queue members kept as given when set
+QUEUE_OPTIONS = ("schedulingPolicyArn", "jobStateTimeLimitActions")
 VALIDATE_NETWORK: list[Callable[[BatchStore, list[str], list[str]], None]] = []
 
 
@@ -36,6 +38,38 @@ def _with_tags(store: BatchStore, resource_arn: str, detail: dict[str, Any]) -> 
     if tags:
         out["tags"] = dict(tags)
     return out
+
+
+def _describe(
+    store: BatchStore, table: dict[str, Resource], request: dict[str, Any], kind: str
+) -> dict[str, Any]:
+    """Describe compute environments or job queues (``kind``: ``computeEnvironment`` or
+    ``jobQueue``), by name or ARN, paginated."""
+    wanted = request.get(f"{kind}s") or []
+    found = []
+    for name, resource in table.items():
+        detail = resource.current()
+        if wanted and name not in wanted and detail[f"{kind}Arn"] not in wanted:
+            continue
+        found.append(_with_tags(store, detail[f"{kind}Arn"], detail))
+    page, token = _page(found, request)
+    return {f"{kind}s": page, **({"nextToken": token} if token else {})}
+
+
+def _created(
+    store: BatchStore, table: dict[str, Resource], detail: dict[str, Any], kind: str, tags: Any
+) -> dict[str, Any]:
+    """Store a new compute environment or job queue (CREATING for a moment) and its tags."""
+    resource = Resource(detail, "CREATING", 0.0, "CREATING")
+    resource.transition("CREATING", "VALID", _settle_seconds())
+    table[detail[f"{kind}Name"]] = resource
+    store.tags[detail[f"{kind}Arn"]] = dict(tags or {})
+    return {f"{kind}Name": detail[f"{kind}Name"], f"{kind}Arn": detail[f"{kind}Arn"]}
+
+
+def _copy(detail: dict[str, Any], request: dict[str, Any], keys: tuple[str, ...]) -> None:
+    """Take the members the request sets (an omitted or empty one keeps its value)."""
+    detail.update({key: request[key] for key in keys if request.get(key) not in (None, "")})
 
 
 def _page(items: list[dict[str, Any]], request: dict[str, Any]) -> tuple[list, str | None]:
@@ -85,34 +119,18 @@ def create_compute_environment(store: BatchStore, request: dict[str, Any]) -> di
     }
     if resources:
         detail["computeResources"] = resources
-    resource = Resource(detail, "CREATING", 0.0, "CREATING")
-    resource.transition("CREATING", "VALID", _settle_seconds())
-    store.compute_environments[name] = resource
-    store.tags[ce_arn] = dict(request.get("tags") or {})
-    return {"computeEnvironmentName": name, "computeEnvironmentArn": ce_arn}
+    tags = request.get("tags")
+    return _created(store, store.compute_environments, detail, "computeEnvironment", tags)
 
 
 def describe_compute_environments(store: BatchStore, request: dict[str, Any]) -> dict[str, Any]:
-    wanted = request.get("computeEnvironments") or []
-    found = []
-    for name, resource in store.compute_environments.items():
-        detail = resource.current()
-        if wanted and name not in wanted and detail["computeEnvironmentArn"] not in wanted:
-            continue
-        found.append(_with_tags(store, detail["computeEnvironmentArn"], detail))
-    page, token = _page(found, request)
-    return {"computeEnvironments": page, **({"nextToken": token} if token else {})}
+    return _describe(store, store.compute_environments, request, "computeEnvironment")
 
 
 def update_compute_environment(store: BatchStore, request: dict[str, Any]) -> dict[str, Any]:
     resource = store.compute_environment(request["computeEnvironment"])
     detail = resource.detail
-    if request.get("state"):
-        detail["state"] = request["state"]
-    if request.get("serviceRole"):
-        detail["serviceRole"] = request["serviceRole"]
-    if request.get("updatePolicy"):
-        detail["updatePolicy"] = request["updatePolicy"]
+    _copy(detail, request, ("state", "serviceRole", "updatePolicy"))
     update = request.get("computeResources") or {}
     if update:
         merged = dict(detail.get("computeResources") or {})
@@ -128,14 +146,19 @@ def update_compute_environment(store: BatchStore, request: dict[str, Any]) -> di
     }
 
 
-def delete_compute_environment(store: BatchStore, request: dict[str, Any]) -> dict[str, Any]:
-    resource = store.compute_environment(request["computeEnvironment"])
+def _disabled(resource: Resource, what: str, name_key: str) -> dict[str, Any]:
+    """The resource's description; ClientException unless it is DISABLED (deletion needs it)."""
     detail = resource.current()
     if detail["state"] != "DISABLED":
         raise BatchClientError(
-            f"Cannot delete compute environment {detail['computeEnvironmentName']}: "
-            "it must be DISABLED first"
+            f"Cannot delete {what} {detail[name_key]}: it must be DISABLED first"
         )
+    return detail
+
+
+def delete_compute_environment(store: BatchStore, request: dict[str, Any]) -> dict[str, Any]:
+    resource = store.compute_environment(request["computeEnvironment"])
+    detail = _disabled(resource, "compute environment", "computeEnvironmentName")
     for queue in store.job_queues.values():
         current = queue.current()
         if current["status"] == "DELETED":
@@ -177,51 +200,27 @@ def create_job_queue(store: BatchStore, request: dict[str, Any]) -> dict[str, An
         "computeEnvironmentOrder": _order(store, request.get("computeEnvironmentOrder") or []),
         "jobQueueType": "ECS",
     }
-    for key in ("schedulingPolicyArn", "jobStateTimeLimitActions"):
-        if request.get(key) is not None:
-            detail[key] = request[key]
-    resource = Resource(detail, "CREATING", 0.0, "CREATING")
-    resource.transition("CREATING", "VALID", _settle_seconds())
-    store.job_queues[name] = resource
-    store.tags[jq_arn] = dict(request.get("tags") or {})
-    return {"jobQueueName": name, "jobQueueArn": jq_arn}
+    _copy(detail, request, QUEUE_OPTIONS)
+    return _created(store, store.job_queues, detail, "jobQueue", request.get("tags"))
 
 
 def describe_job_queues(store: BatchStore, request: dict[str, Any]) -> dict[str, Any]:
-    wanted = request.get("jobQueues") or []
-    found = []
-    for name, resource in store.job_queues.items():
-        detail = resource.current()
-        if wanted and name not in wanted and detail["jobQueueArn"] not in wanted:
-            continue
-        found.append(_with_tags(store, detail["jobQueueArn"], detail))
-    page, token = _page(found, request)
-    return {"jobQueues": page, **({"nextToken": token} if token else {})}
+    return _describe(store, store.job_queues, request, "jobQueue")
 
 
 def update_job_queue(store: BatchStore, request: dict[str, Any]) -> dict[str, Any]:
     resource = store.job_queue(request["jobQueue"])
     detail = resource.detail
-    if request.get("state"):
-        detail["state"] = request["state"]
-    if request.get("priority") is not None:
-        detail["priority"] = request["priority"]
+    _copy(detail, request, ("state", "priority", *QUEUE_OPTIONS))
     if request.get("computeEnvironmentOrder"):
         detail["computeEnvironmentOrder"] = _order(store, request["computeEnvironmentOrder"])
-    for key in ("schedulingPolicyArn", "jobStateTimeLimitActions"):
-        if request.get(key) is not None:
-            detail[key] = request[key]
     resource.transition("UPDATING", "VALID", _settle_seconds())
     return {"jobQueueName": detail["jobQueueName"], "jobQueueArn": detail["jobQueueArn"]}
 
 
 def delete_job_queue(store: BatchStore, request: dict[str, Any]) -> dict[str, Any]:
     resource = store.job_queue(request["jobQueue"])
-    detail = resource.current()
-    if detail["state"] != "DISABLED":
-        raise BatchClientError(
-            f"Cannot delete job queue {detail['jobQueueName']}: it must be DISABLED first"
-        )
+    _disabled(resource, "job queue", "jobQueueName")
     resource.transition("DELETING", "DELETED", _settle_seconds())
     return {}
 
