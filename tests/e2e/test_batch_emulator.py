@@ -222,6 +222,37 @@ def test_images_the_emulator_cannot_run_fail_the_job_naming_them(
     assert job["statusReason"] == "Task failed to start"
 
 
+def test_python_image_has_pip_but_no_boto3(
+    batch: Any, batch_logs: Any, batch_queue: str, job_definition: Callable[..., str]
+) -> None:
+    # Docker's official python images carry CPython and pip, not the AWS SDK
+    code = "import importlib.util as u; print(u.find_spec('pip') is None, u.find_spec('boto3'))"
+    job, _ = run_job(batch, batch_queue, job_definition(bs.python_job(code)))
+    assert bs.log_lines(batch_logs, job["container"]["logStreamName"]) == ["False None"]
+
+
+def test_awslogs_options_choose_group_and_stream_prefix(
+    batch: Any, batch_logs: Any, batch_queue: str, job_definition: Callable[..., str]
+) -> None:
+    # AWSLOGS: awslogs-group and awslogs-stream-prefix; a group that does not exist stops the
+    # task from starting (ECS's ResourceInitializationError)
+    group = f"/test/{unique_name('batch')}"
+    options = {"awslogs-group": group, "awslogs-stream-prefix": "chunk"}
+    logging = {"logConfiguration": {"logDriver": "awslogs", "options": options}}
+    arn = job_definition(bs.python_job("print('to my group')", container=logging))
+    job, _ = run_job(batch, batch_queue, arn)
+    assert job["statusReason"] == "Task failed to start"
+    assert "log group does not exist" in job["attempts"][0]["container"]["reason"]
+    batch_logs.create_log_group(logGroupName=group)
+    try:
+        job, _ = run_job(batch, batch_queue, arn)
+        stream = job["container"]["logStreamName"]
+        assert re.fullmatch(rf"chunk/default/{TASK_ID}", stream)
+        assert bs.log_lines(batch_logs, stream, group) == ["to my group"]
+    finally:
+        batch_logs.delete_log_group(logGroupName=group)
+
+
 def test_lambda_base_image_entrypoint_refuses_a_command(
     batch: Any, batch_logs: Any, batch_queue: str, job_definition: Callable[..., str]
 ) -> None:

@@ -13,6 +13,7 @@ is retried.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
@@ -34,6 +35,8 @@ from localstack_fanout_ext.batch_rules import (
 )
 from localstack_fanout_ext.batch_runner import AttemptSpec, StopSignal, run_attempt
 from localstack_fanout_ext.batch_store import STORES, BatchClientError, BatchStore, now_ms
+
+LOG = logging.getLogger(__name__)
 
 ACTIVE_BEFORE_START = ("SUBMITTED", "PENDING", "RUNNABLE")
 JOB_STATUSES = ("SUBMITTED", "PENDING", "RUNNABLE", "STARTING", "RUNNING", "SUCCEEDED", "FAILED")
@@ -203,6 +206,15 @@ def _finish(job: Job, status: str, reason: str) -> None:
 
 
 def _lifecycle(job: Job) -> None:
+    try:
+        _advance(job)
+    except Exception as e:  # a fault of the emulator must not leave the job RUNNING forever
+        LOG.exception("Batch emulator failed on job %s", job.job_id)
+        with STORES.lock:
+            _finish(job, "FAILED", f"Batch emulator error: {e}"[:255])
+
+
+def _advance(job: Job) -> None:
     _pause()
     with STORES.lock:
         if job.cancelled is not None:

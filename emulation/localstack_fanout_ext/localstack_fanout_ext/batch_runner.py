@@ -117,9 +117,9 @@ def _credentials(spec: AttemptSpec) -> dict[str, str]:
     }
 
 
-def _environment(spec: AttemptSpec, shim: Path, work: Path) -> dict[str, str]:
+def _environment(spec: AttemptSpec, bin_dir: Path, work: Path) -> dict[str, str]:
     env = {key: os.environ[key] for key in HOST_VARIABLES if key in os.environ}
-    env["PATH"] = f"{shim}{os.pathsep}{env.get('PATH', os.defpath)}"
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', os.defpath)}"
     env.update({"HOME": str(work), "TMPDIR": str(work), "PYTHONUNBUFFERED": "1"})
     env.update({str(v["name"]): str(v.get("value", "")) for v in spec.container["environment"]})
     env.update(
@@ -137,14 +137,21 @@ def _environment(spec: AttemptSpec, shim: Path, work: Path) -> dict[str, str]:
     return env
 
 
-def _shim(python: Path, version: tuple[int, int], where: Path) -> Path:
-    """A folder with python, python3 and pythonX.Y linked to the image's interpreter."""
-    where.mkdir(parents=True, exist_ok=True)
-    for name in ("python", "python3", f"python{version[0]}.{version[1]}"):
-        link = where / name
-        if not link.exists():
-            link.symlink_to(python)
-    return where
+def _fresh_python(python: Path, where: Path) -> Path:
+    """The bin folder of a new environment over the image's Python, for one attempt.
+
+    Like a fresh container, it starts with what the image has (the interpreter's own packages,
+    pip included, visible through ``--system-site-packages``) and whatever the job installs with
+    pip stays in it, never in the interpreter shared by every job. Its bin folder has
+    ``python``, ``python3`` and ``pythonX.Y``.
+    """
+    subprocess.run(
+        [str(python), "-m", "venv", "--without-pip", "--system-site-packages", str(where)],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return where / "bin"
 
 
 class _LogPump:
@@ -227,13 +234,24 @@ def run_attempt(spec: AttemptSpec, stop: StopSignal, timeout_scale: float) -> At
         return AttemptResult(
             EXITED_REASON, LAMBDA_ENTRYPOINT_EXIT, None, stream, task_arn, started=True
         )
-    work = Path(config.dirs.tmp) / "batch-jobs" / spec.job_id / str(spec.attempt)
-    shim = _shim(python, image.version, work.parent / f"bin-{spec.attempt}")
+    attempt_dir = Path(config.dirs.tmp) / "batch-jobs" / spec.job_id / str(spec.attempt)
+    work = attempt_dir / "work"
     work.mkdir(parents=True, exist_ok=True)
+    try:
+        bin_dir = _fresh_python(python, attempt_dir / "python")
+    except (OSError, subprocess.SubprocessError) as e:
+        reason = f"CannotStartContainerError: {e}"[:255]
+        return AttemptResult("Task failed to start", reason=reason, task_arn=task_arn)
+    try:
+        env = _environment(spec, bin_dir, work)
+    except Exception as e:  # noqa: BLE001  (the role cannot be assumed: the task cannot start)
+        LOG.warning("Batch job %s: no credentials for its job role: %s", spec.job_id, e)
+        reason = f"ResourceInitializationError: cannot assume the job role: {e}"[:255]
+        return AttemptResult("Task failed to start", reason=reason, task_arn=task_arn)
     try:
         process = subprocess.Popen(
             argv,
-            env=_environment(spec, shim, work),
+            env=env,
             cwd=work,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -247,7 +265,7 @@ def run_attempt(spec: AttemptSpec, stop: StopSignal, timeout_scale: float) -> At
     reader.start()
     result = _supervise(process, spec, stop, timeout_scale)
     reader.join(timeout=5)
-    shutil.rmtree(work.parent / f"bin-{spec.attempt}", ignore_errors=True)
+    shutil.rmtree(attempt_dir, ignore_errors=True)
     result.log_stream, result.task_arn, result.started = stream, task_arn, True
     return result
 

@@ -66,7 +66,7 @@ class Resource:
             self.detail.pop("statusReason", None)
         out = dict(self.detail)
         out["status"] = self.status
-        if self.status in ("VALID", "DELETED"):
+        if self.status == "VALID":
             out["statusReason"] = (
                 "ComputeEnvironment Healthy"
                 if "computeEnvironmentArn" in out
