@@ -55,6 +55,14 @@ def wait_until(check: Any, what: str, deadline_s: float = 20.0) -> Any:
     raise AssertionError(f"{what}: not within {deadline_s:.0f} s")
 
 
+def holds(check: Any, what: str, seconds: float) -> None:
+    """Assert ``check()`` stays true, polled for ``seconds``."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        assert check(), f"{what}: stopped holding"
+        time.sleep(0.05)
+
+
 def wait_job(batch: Any, job_id: str, deadline_s: float = 30.0) -> tuple[dict[str, Any], list]:
     """Poll DescribeJobs until the job ends: its last description and every status seen."""
     seen: list[str] = []

@@ -198,3 +198,35 @@ def test_cancel_runnable_job(
         ):
             bs.delete_queue(batch, batch_queue)
         bs.delete_environment(batch, environment)
+
+
+def test_jobs_wait_for_an_enabled_compute_environment(
+    batch: Any, batch_network: tuple[str, str], job_definition: Callable[..., str]
+) -> None:
+    # JOB_STATES: a RUNNABLE job starts "as soon as sufficient resources are available in one of
+    # the compute environments that are mapped to the job's queue"; a DISABLED one offers none.
+    # A DISABLED queue takes no new jobs.
+    environment = bs.create_environment(batch, *batch_network)
+    queue = bs.create_queue(batch, environment)
+    try:
+        batch.update_compute_environment(computeEnvironment=environment, state="DISABLED")
+        arn = job_definition(bs.python_job("print(1)"))
+        job_id = batch.submit_job(jobName="waits", jobQueue=queue, jobDefinition=arn)["jobId"]
+        bs.wait_until(
+            lambda: batch.describe_jobs(jobs=[job_id])["jobs"][0]["status"] == "RUNNABLE",
+            "RUNNABLE",
+        )
+        bs.holds(  # over several scheduling rounds
+            lambda: batch.describe_jobs(jobs=[job_id])["jobs"][0]["status"] == "RUNNABLE",
+            "the job staying RUNNABLE",
+            seconds=1.0,
+        )
+        batch.update_compute_environment(computeEnvironment=environment, state="ENABLED")
+        job, _ = bs.wait_job(batch, job_id)
+        assert job["status"] == "SUCCEEDED"
+        batch.update_job_queue(jobQueue=queue, state="DISABLED")
+        with pytest.raises(ClientError, match="not ENABLED"):
+            batch.submit_job(jobName="refused", jobQueue=queue, jobDefinition=arn)
+    finally:
+        bs.delete_queue(batch, queue)
+        bs.delete_environment(batch, environment)
