@@ -48,6 +48,8 @@ LOG = logging.getLogger(__name__)
 
 DEFAULT_LOG_GROUP = "/aws/batch/job"
 KILL_GRACE_SECONDS = 30.0
+# AWS's pages do not quote the statusReason of a timed-out attempt; this is the wording users
+# report from DescribeJobs. A timed-out attempt is a failed attempt: the retry strategy applies.
 TIMEOUT_REASON = "Job attempt duration exceeded timeout"
 EXITED_REASON = "Essential container in task exited"
 
