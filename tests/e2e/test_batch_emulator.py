@@ -225,10 +225,15 @@ def test_images_the_emulator_cannot_run_fail_the_job_naming_them(
 def test_python_image_has_pip_but_no_boto3(
     batch: Any, batch_logs: Any, batch_queue: str, job_definition: Callable[..., str]
 ) -> None:
-    # Docker's official python images carry CPython and pip, not the AWS SDK
+    # Docker's official python images carry CPython and pip, not the AWS SDK; `pip` on PATH is
+    # that Python's
     code = "import importlib.util as u; print(u.find_spec('pip') is None, u.find_spec('boto3'))"
-    job, _ = run_job(batch, batch_queue, job_definition(bs.python_job(code)))
-    assert bs.log_lines(batch_logs, job["container"]["logStreamName"]) == ["False None"]
+    command = ["sh", "-c", f"pip --version | grep -o 'python 3.12'; python -c \"{code}\""]
+    job, _ = run_job(
+        batch, batch_queue, job_definition(bs.python_job("", container={"command": command}))
+    )
+    lines = bs.log_lines(batch_logs, job["container"]["logStreamName"])
+    assert lines == ["python 3.12", "False None"]
 
 
 def test_awslogs_options_choose_group_and_stream_prefix(

@@ -47,6 +47,8 @@ from localstack_fanout_ext.lambda_executor import HOST_VARIABLES, runtimes_dir
 LOG = logging.getLogger(__name__)
 
 DEFAULT_LOG_GROUP = "/aws/batch/job"
+# PATH of Docker's official python images; the attempt's own bin folder comes first
+CONTAINER_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 KILL_GRACE_SECONDS = 30.0
 # AWS's pages do not quote the statusReason of a timed-out attempt; this is the wording users
 # report from DescribeJobs. A timed-out attempt is a failed attempt: the retry strategy applies.
@@ -119,9 +121,21 @@ def _credentials(spec: AttemptSpec) -> dict[str, str]:
     }
 
 
+def _package_index_access() -> dict[str, str]:
+    """This machine's pip settings, so ``pip install`` in a job reaches the package index the
+    way a container with outbound access would (the job's HOME is its own folder)."""
+    env = {key: value for key, value in os.environ.items() if key.startswith("PIP_")}
+    for candidate in ("~/.config/pip/pip.conf", "~/.pip/pip.conf"):
+        path = Path(candidate).expanduser()
+        if "PIP_CONFIG_FILE" not in env and path.is_file():
+            env["PIP_CONFIG_FILE"] = str(path)
+    return env
+
+
 def _environment(spec: AttemptSpec, bin_dir: Path, work: Path) -> dict[str, str]:
     env = {key: os.environ[key] for key in HOST_VARIABLES if key in os.environ}
-    env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', os.defpath)}"
+    env.update(_package_index_access())
+    env["PATH"] = f"{bin_dir}{os.pathsep}{CONTAINER_PATH}"
     env.update({"HOME": str(work), "TMPDIR": str(work), "PYTHONUNBUFFERED": "1"})
     env.update({str(v["name"]): str(v.get("value", "")) for v in spec.container["environment"]})
     env.update(
@@ -145,7 +159,8 @@ def _fresh_python(python: Path, where: Path) -> Path:
     Like a fresh container, it starts with what the image has (the interpreter's own packages,
     pip included, visible through ``--system-site-packages``) and whatever the job installs with
     pip stays in it, never in the interpreter shared by every job. Its bin folder has
-    ``python``, ``python3`` and ``pythonX.Y``.
+    ``python``, ``python3`` and ``pythonX.Y``, and ``pip``, ``pip3`` and ``pipX.Y`` running the
+    interpreter's pip for this environment.
     """
     subprocess.run(
         [str(python), "-m", "venv", "--without-pip", "--system-site-packages", str(where)],
@@ -153,7 +168,13 @@ def _fresh_python(python: Path, where: Path) -> Path:
         capture_output=True,
         timeout=60,
     )
-    return where / "bin"
+    bin_dir = where / "bin"
+    version = next(p.name for p in bin_dir.glob("python3.*"))[len("python") :]
+    for name in ("pip", "pip3", f"pip{version}"):
+        script = bin_dir / name
+        script.write_text(f'#!/bin/sh\nexec "{bin_dir / "python"}" -m pip "$@"\n')
+        script.chmod(0o755)
+    return bin_dir
 
 
 class _LogPump:
