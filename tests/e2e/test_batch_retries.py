@@ -7,7 +7,9 @@ Each test cites the AWS page it follows (the page names in comments are the URLs
 
 from __future__ import annotations
 
+import json
 import re
+import urllib.error
 from collections.abc import Callable
 from typing import Any
 
@@ -230,3 +232,21 @@ def test_jobs_wait_for_an_enabled_compute_environment(
     finally:
         bs.delete_queue(batch, queue)
         bs.delete_environment(batch, environment)
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "message"),
+    [
+        ("faults", {"count": 1}, "'jobName'"),
+        ("faults", {"jobName": "x", "afterSecs": 1}, "invalid fault"),
+        ("settings", {"timeScale": 1}, "known settings"),
+        ("settings", {"timeoutScale": -1}, "each >= 0"),
+    ],
+)
+def test_emulation_controls_refuse_bad_input_by_name(
+    localstack_endpoint: str, path: str, body: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        bs.control(localstack_endpoint, path, "POST", body)
+    assert refused.value.code == 400
+    assert message in json.loads(refused.value.read())["error"]
