@@ -75,7 +75,7 @@ __all__ = [
 
 DEFAULT_PORT = 4566
 # The services the product uses; anything else is refused (faster start, smaller footprint).
-DEFAULT_SERVICES = "s3,lambda,stepfunctions,iam,sts,logs,cloudwatch,xray"
+DEFAULT_SERVICES = "s3,lambda,stepfunctions,iam,sts,logs,cloudwatch,xray,batch,ec2"
 DEFAULT_KEEPALIVE_MS = "120000"
 
 

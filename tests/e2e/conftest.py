@@ -19,6 +19,13 @@ import pytest
 
 from emulation import lsctl
 from tests.e2e import shared
+from tests.e2e.batch_support import (  # noqa: F401  (the Batch emulator tests' fixtures)
+    batch,
+    batch_logs,
+    batch_network,
+    batch_queue,
+    job_definition,
+)
 from tests.e2e.stack import deployed_stack  # noqa: F401  (the deployed product, for every suite)
 
 TEST_ENVIRONMENT = {

@@ -63,6 +63,12 @@ def unique_name(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
+def assume_role_policy(service: str) -> str:
+    """A role trust policy letting an AWS service (``lambda.amazonaws.com``...) assume it."""
+    statement = {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
 def start(sfn: Any, arn: str, payload: Any, name: str | None = None) -> str:
     body = payload if isinstance(payload, str) else json.dumps(payload)
     resp = sfn.start_execution(stateMachineArn=arn, name=name or unique_name("e2e"), input=body)

@@ -20,20 +20,11 @@ from typing import Any
 import pytest
 
 from emulation import lsctl
+from tests.e2e.stack import assume_role_policy
 
 pytestmark = pytest.mark.e2e
 
 REQUEST_ID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-ASSUME_LAMBDA = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "lambda.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
 
 
 def zip_of(files: dict[str, str]) -> bytes:
@@ -53,7 +44,9 @@ def lambda_client(aws_client: Callable[..., Any]) -> Any:
 def role_arn(aws_client: Callable[..., Any]) -> Iterator[str]:
     iam = aws_client("iam")
     name = f"executor-test-{uuid.uuid4().hex[:8]}"
-    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(ASSUME_LAMBDA))
+    role = iam.create_role(
+        RoleName=name, AssumeRolePolicyDocument=assume_role_policy("lambda.amazonaws.com")
+    )
     try:
         yield role["Role"]["Arn"]
     finally:

@@ -1,4 +1,5 @@
 """LocalStack extension for hpc-fanout.
 
-A subprocess Lambda executor and Step Functions fidelity patches; used only on LocalStack.
+A subprocess Lambda executor, Step Functions fidelity patches and an AWS Batch API; used only
+on LocalStack.
 """
