@@ -45,23 +45,27 @@ def state_machine_arn_from_output(output_json: str) -> str:
     return value
 
 
+def _require(pattern: re.Pattern[str], value: str, problem: str) -> str:
+    """``value`` when it matches ``pattern``; else a UsageError saying ``problem``."""
+    if not pattern.match(value):
+        raise UsageError(problem)
+    return value
+
+
 def validate_state_machine_arn(arn: str) -> str:
-    if not STATE_MACHINE_ARN_RE.match(arn):
-        raise UsageError(
-            f"{arn!r} is not a state machine ARN "
-            "(arn:aws:states:<region>:<account>:stateMachine:<name>)"
-        )
-    return arn
+    return _require(
+        STATE_MACHINE_ARN_RE,
+        arn,
+        f"{arn!r} is not a state machine ARN "
+        "(arn:aws:states:<region>:<account>:stateMachine:<name>)",
+    )
 
 
 def execution_arn(ref: str, state_machine_arn: str | None) -> str:
     """An execution ARN from an ARN or an execution name plus its state machine's ARN."""
     if ref.startswith("arn:"):
-        if not EXECUTION_ARN_RE.match(ref):
-            raise UsageError(f"{ref!r} is not an execution ARN")
-        return ref
-    if not EXECUTION_NAME_RE.match(ref):
-        raise UsageError(f"{ref!r} is neither an execution ARN nor an execution name")
+        return _require(EXECUTION_ARN_RE, ref, f"{ref!r} is not an execution ARN")
+    _require(EXECUTION_NAME_RE, ref, f"{ref!r} is neither an execution ARN nor an execution name")
     if not state_machine_arn:
         raise UsageError(
             f"to find execution {ref!r} by name, give --state-machine-arn or --terraform-dir "
@@ -83,12 +87,12 @@ def new_execution_name(
 
 
 def validate_execution_name(name: str) -> str:
-    if not EXECUTION_NAME_RE.match(name):
-        raise UsageError(
-            f"execution name {name!r} must be 1-80 characters of letters, digits, '-' and '_' "
-            "(it also names the run's S3 prefix)"
-        )
-    return name
+    return _require(
+        EXECUTION_NAME_RE,
+        name,
+        f"execution name {name!r} must be 1-80 characters of letters, digits, '-' and '_' "
+        "(it also names the run's S3 prefix)",
+    )
 
 
 def build_input(

@@ -155,41 +155,34 @@ def terraform_files(root: Path) -> list[Path]:
 # --- the scanner itself -------------------------------------------------------------------
 
 
-def test_scanner_accepts_a_justified_resource_wildcard() -> None:
-    text = """
-resource "aws_iam_role_policy" "this" {
-  policy = jsonencode({
+def xray_policy(comment: str = "") -> str:
+    """A role policy whose one statement allows X-Ray on Resource "*", with ``comment``
+    (a line of its own) just above the Resource line."""
+    return f"""
+resource "aws_iam_role_policy" "this" {{
+  policy = jsonencode({{
     Statement = [
-      {
-        Effect = "Allow"
-        Action = ["xray:PutTraceSegments"]
-        # X-Ray supports no resource-level permissions.
-        Resource = ["*"]
-      },
+      {{
+        Effect   = "Allow"
+        Action   = ["xray:PutTraceSegments"]
+{comment}        Resource = ["*"]
+      }},
     ]
-  })
-}
+  }})
+}}
 """
-    violations, justified = scan(text)
+
+
+def test_scanner_accepts_a_justified_resource_wildcard() -> None:
+    violations, justified = scan(
+        xray_policy("        # X-Ray supports no resource-level permissions.\n")
+    )
     assert violations == []
     assert [f.line for f in justified] == [9]
 
 
 def test_scanner_rejects_an_unjustified_resource_wildcard() -> None:
-    text = """
-resource "aws_iam_role_policy" "this" {
-  policy = jsonencode({
-    Statement = [
-      {
-        Effect   = "Allow"
-        Action   = ["xray:PutTraceSegments"]
-        Resource = ["*"]
-      },
-    ]
-  })
-}
-"""
-    violations, justified = scan(text)
+    violations, justified = scan(xray_policy())
     assert [(f.line, f.reason) for f in violations] == [
         (8, '"*" in Resource without a justifying comment above it')
     ]
