@@ -239,6 +239,32 @@ def planned_changes(
     ]
 
 
+def copy_stack(
+    source_workspace: str,
+    target_workspace: str,
+    endpoint: str | None = None,
+    region: str = "us-east-1",
+) -> Path:
+    """A second work folder planning against a deployed stack with a copy of its state.
+
+    State moves and plans there leave the deployed stack's own state untouched (other tests
+    may be reading it). Never apply or destroy the copy: its resources are the deployed ones.
+    """
+    endpoint = endpoint or default_endpoint()
+    state = stack_dir_for(endpoint, source_workspace) / "terraform.tfstate"
+    if not state.is_file():
+        raise DeployError(f"no deployed stack to copy: {state} does not exist")
+    stack = prepare(endpoint, region, target_workspace)
+    shutil.copy2(state, stack / "terraform.tfstate")
+    init(stack)
+    return stack
+
+
+def remove_stack_folder(endpoint: str | None = None, workspace: str = "default") -> None:
+    """Delete a work folder (e.g. a copy_stack copy); the deployed resources are untouched."""
+    shutil.rmtree(stack_dir_for(endpoint or default_endpoint(), workspace), ignore_errors=True)
+
+
 def state_addresses(endpoint: str | None = None, workspace: str = "default") -> list[str]:
     """Addresses of the resources in the deployed stack's state (`terraform state list`)."""
     stack = stack_dir_for(endpoint or default_endpoint(), workspace)
@@ -250,7 +276,7 @@ def state_move(
 ) -> None:
     """Move a resource or module in the deployed stack's state (`terraform state mv`)."""
     stack = stack_dir_for(endpoint or default_endpoint(), workspace)
-    _terraform(stack, "state", "mv", "-lock=false", source, destination, capture=True)
+    _terraform(stack, "state", "mv", source, destination, capture=True)
 
 
 def outputs(endpoint: str | None = None, workspace: str = "default") -> dict[str, object]:

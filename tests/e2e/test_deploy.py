@@ -6,13 +6,13 @@ an attribute read back differently from what was written shows as a change on ev
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
 from emulation import deploy
-from tests.e2e.stack import E2E_VARIABLES, WORKSPACE
+from tests.e2e.stack import E2E_VARIABLES, WORKSPACE, unique_name
 
 # One worker runs these one after another: each rewrites the stack's Terraform work folder.
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("terraform-stack")]
@@ -74,26 +74,30 @@ FORMER_FUNCTION_ADDRESSES = {
 }
 
 
-def test_a_stack_deployed_with_the_former_function_addresses_plans_only_moves(
-    deployed_stack: dict[str, Any], localstack_endpoint: str
-) -> None:
-    # GIVEN the deployed stack with its functions' state at their former addresses, as a
-    # stack deployed before the move would have it
-    moved: list[tuple[str, str]] = []
+@pytest.fixture
+def stack_copy(deployed_stack: dict[str, Any], localstack_endpoint: str) -> Iterator[str]:
+    """A work folder with a copy of the deployed stack's state (its workspace name)."""
+    workspace = unique_name("e2e-copy")
+    deploy.copy_stack(WORKSPACE, workspace, localstack_endpoint)
     try:
-        for current, former in FORMER_FUNCTION_ADDRESSES.items():
-            deploy.state_move(current, former, localstack_endpoint, workspace=WORKSPACE)
-            moved.append((current, former))
-        addresses = deploy.state_addresses(localstack_endpoint, workspace=WORKSPACE)
-        assert not any(a.startswith("module.function[") for a in addresses), addresses
-        assert any(a.startswith("module.plan_function.") for a in addresses), addresses
-
-        # WHEN Terraform plans the current configuration (whose moved blocks name them)
-        changes = deploy.planned_changes(localstack_endpoint, E2E_VARIABLES, workspace=WORKSPACE)
+        yield workspace
     finally:
-        # (the plan saved nothing: put the state back for the other tests)
-        for current, former in reversed(moved):
-            deploy.state_move(former, current, localstack_endpoint, workspace=WORKSPACE)
+        deploy.remove_stack_folder(localstack_endpoint, workspace)
+
+
+def test_a_stack_deployed_with_the_former_function_addresses_plans_only_moves(
+    stack_copy: str, localstack_endpoint: str
+) -> None:
+    # GIVEN the deployed stack's state with its functions at their former addresses, as a
+    # stack deployed before the move would have it (in a copy: others read the real state)
+    for current, former in FORMER_FUNCTION_ADDRESSES.items():
+        deploy.state_move(current, former, localstack_endpoint, workspace=stack_copy)
+    addresses = deploy.state_addresses(localstack_endpoint, workspace=stack_copy)
+    assert not any(a.startswith("module.function[") for a in addresses), addresses
+    assert any(a.startswith("module.plan_function.") for a in addresses), addresses
+
+    # WHEN Terraform plans the current configuration (whose moved blocks name them)
+    changes = deploy.planned_changes(localstack_endpoint, E2E_VARIABLES, workspace=stack_copy)
 
     # THEN every resource is left as it is (no create, update, replace or destroy) ...
     assert [c for c in changes if c["actions"] != ["no-op"]] == []
