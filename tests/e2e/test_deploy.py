@@ -14,8 +14,7 @@ import pytest
 from emulation import deploy
 from tests.e2e.stack import E2E_VARIABLES, WORKSPACE, unique_name
 
-# One worker runs these one after another: each rewrites the stack's Terraform work folder.
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("terraform-stack")]
+pytestmark = pytest.mark.e2e
 
 
 def code_and_dates(aws_client: Callable[..., Any], names: dict[str, str]) -> dict[str, Any]:
@@ -27,27 +26,39 @@ def code_and_dates(aws_client: Callable[..., Any], names: dict[str, str]) -> dic
     return result
 
 
-def test_replan_after_deploy_has_no_changes(
-    deployed_stack: dict[str, Any], localstack_endpoint: str
-) -> None:
+@pytest.fixture
+def stack_copy(deployed_stack: dict[str, Any], localstack_endpoint: str) -> Iterator[str]:
+    """A work folder with a copy of the deployed stack's state (its workspace name).
+
+    Plans run there, so they can run beside other tests that read the real stack's folder.
+    """
+    workspace = unique_name("e2e-copy")
+    deploy.copy_stack(WORKSPACE, workspace, localstack_endpoint)
+    try:
+        yield workspace
+    finally:
+        deploy.remove_stack_folder(localstack_endpoint, workspace)
+
+
+def test_replan_after_deploy_has_no_changes(stack_copy: str, localstack_endpoint: str) -> None:
     # GIVEN the deployed stack, WHEN Terraform plans again with the same variables
-    changes = deploy.plan(localstack_endpoint, E2E_VARIABLES, workspace=WORKSPACE)
+    changes = deploy.plan(localstack_endpoint, E2E_VARIABLES, workspace=stack_copy)
 
     # THEN it would change nothing
     assert changes is False
 
 
-def test_plan_reports_a_changed_variable(
-    deployed_stack: dict[str, Any], localstack_endpoint: str
-) -> None:
+def test_plan_reports_a_changed_variable(stack_copy: str, localstack_endpoint: str) -> None:
     # GIVEN the deployed stack, WHEN a variable differs from the deployed one
     variables = {**E2E_VARIABLES, "map_max_concurrency": 9}
-    changes = deploy.plan(localstack_endpoint, variables, workspace=WORKSPACE)
+    changes = deploy.plan(localstack_endpoint, variables, workspace=stack_copy)
 
     # THEN the plan has changes (and nothing is applied)
     assert changes is True
 
 
+# The one test that runs Terraform in the shared stack's own folder.
+@pytest.mark.xdist_group("terraform-stack")
 def test_second_apply_redeploys_nothing(
     deployed_stack: dict[str, Any],
     localstack_endpoint: str,
@@ -72,17 +83,6 @@ FORMER_FUNCTION_ADDRESSES = {
     'module.function["compute"]': "module.compute_function",
     'module.function["reduce"]': "module.reduce_function",
 }
-
-
-@pytest.fixture
-def stack_copy(deployed_stack: dict[str, Any], localstack_endpoint: str) -> Iterator[str]:
-    """A work folder with a copy of the deployed stack's state (its workspace name)."""
-    workspace = unique_name("e2e-copy")
-    deploy.copy_stack(WORKSPACE, workspace, localstack_endpoint)
-    try:
-        yield workspace
-    finally:
-        deploy.remove_stack_folder(localstack_endpoint, workspace)
 
 
 def test_a_stack_deployed_with_the_former_function_addresses_plans_only_moves(
