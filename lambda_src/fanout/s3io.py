@@ -63,3 +63,35 @@ def result_key(run_id: str) -> str:
 
 def summary_key(run_id: str) -> str:
     return f"{run_prefix(run_id)}/summary.json"
+
+
+# A sweep's own files sit beside its jobs' run folders: runs/<sweep>/jobs/<job>/...
+
+# Where a jobs file (JSONL) may be uploaded for a sweep to read, in the results bucket.
+JOBS_FILES_PREFIX = "jobs/"
+
+
+def sweep_jobs_key(sweep_id: str) -> str:
+    return f"{run_prefix(sweep_id)}/jobs.json"
+
+
+def sweep_results_prefix(sweep_id: str) -> str:
+    return f"{run_prefix(sweep_id)}/sweep-results"
+
+
+def sweep_report_key(sweep_id: str) -> str:
+    return f"{run_prefix(sweep_id)}/sweep_report.jsonl"
+
+
+def sweep_summary_key(sweep_id: str) -> str:
+    return f"{run_prefix(sweep_id)}/sweep_summary.json"
+
+
+def parse_s3_uri(uri: str) -> tuple[str, str]:
+    """(bucket, key) of ``s3://bucket/key``; ValueError for anything else."""
+    if not uri.startswith("s3://"):
+        raise ValueError("expected s3://bucket/key")
+    bucket, _, key = uri[len("s3://") :].partition("/")
+    if not bucket or not key:
+        raise ValueError("expected s3://bucket/key")
+    return bucket, key

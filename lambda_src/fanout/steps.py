@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -11,9 +12,9 @@ from typing import Any
 from fanout import faults, s3io
 from fanout.config import Limits
 from fanout.errors import PermanentComputeError, ResultFormatError
-from fanout.planning import plan_chunks, validate_execution_name, validate_input
+from fanout.planning import plan_chunks, run_id_for, validate_execution_name, validate_input
 from fanout.reconcile import reconcile
-from fanout.resultwriter import STATUSES, parse_manifest, parse_result_file
+from fanout.resultwriter import STATUSES, Manifest, parse_manifest, parse_result_file
 from fanout.types import Chunk, ComputeOutput, PlanOutput
 from fanout.workloads import REGISTRY
 
@@ -30,8 +31,9 @@ _HEX = re.compile(r"-?[0-9a-f]+")
 def plan_step(s3: Any, event: dict[str, Any], limits: Limits, bucket: str) -> PlanOutput:
     if not isinstance(event, dict):
         raise TypeError("plan event must be an object")
-    run_id = validate_execution_name(event.get("execution_name"))
+    execution_name = validate_execution_name(event.get("execution_name"))
     workload_name, params = validate_input(event.get("input"), limits)
+    run_id = run_id_for(execution_name, params)
     chunks = plan_chunks(workload_name, params, limits)
     key = s3io.chunks_key(run_id)
     s3io.put_json(s3, bucket, key, chunks)
@@ -172,6 +174,20 @@ def _load_partial(s3: Any, bucket: str, output: dict[str, Any], encoding: str) -
     return value
 
 
+def read_child_records(
+    s3: Any, manifest_bucket: str, manifest_key: str
+) -> tuple[Manifest, list[tuple[str, dict[str, Any]]]]:
+    """A map run's ResultWriter manifest and every child record it lists, with its status."""
+    manifest = parse_manifest(s3io.get_bytes(s3, manifest_bucket, manifest_key), manifest_bucket)
+    records: list[tuple[str, dict[str, Any]]] = []
+    statuses = list(STATUSES) + sorted(set(manifest.files) - set(STATUSES))
+    for status in statuses:
+        for key in manifest.files.get(status, []):
+            for record in parse_result_file(s3io.get_bytes(s3, manifest.bucket, key), key):
+                records.append((status, record))
+    return manifest, records
+
+
 def reduce_step(s3: Any, event: dict[str, Any]) -> dict[str, Any]:
     try:
         plan = event["plan"]
@@ -182,13 +198,7 @@ def reduce_step(s3: Any, event: dict[str, Any]) -> dict[str, Any]:
     except (KeyError, TypeError) as exc:
         raise ResultFormatError(f"reduce event lacks {exc}") from exc
     planned: list[Chunk] = s3io.get_json(s3, bucket, plan["chunks_key"])
-    manifest = parse_manifest(s3io.get_bytes(s3, manifest_bucket, manifest_key), manifest_bucket)
-    records: list[tuple[str, dict[str, Any]]] = []
-    statuses = list(STATUSES) + sorted(set(manifest.files) - set(STATUSES))
-    for status in statuses:
-        for key in manifest.files.get(status, []):
-            for record in parse_result_file(s3io.get_bytes(s3, manifest.bucket, key), key):
-                records.append((status, record))
+    manifest, records = read_child_records(s3, manifest_bucket, manifest_key)
     logger.info(
         "read results",
         extra={
@@ -206,6 +216,8 @@ def reduce_step(s3: Any, event: dict[str, Any]) -> dict[str, Any]:
         result_text = json.dumps(summary, indent=2) + "\n"
     result_key = s3io.result_key(run["run_id"])
     s3io.put_text(s3, bucket, result_key, result_text)
+    # A digest of the result itself, whatever the workload: a sweep compares jobs by it.
+    result_sha256 = hashlib.sha256(result_text.encode()).hexdigest()
     full = {
         "verdict": summary.pop("verdict"),
         "run_id": run["run_id"],
@@ -214,6 +226,7 @@ def reduce_step(s3: Any, event: dict[str, Any]) -> dict[str, Any]:
         "chunk_count": len(planned),
         **summary,
         "result_s3_uri": f"s3://{bucket}/{result_key}",
+        "result_sha256": result_sha256,
     }
     s3io.put_json(s3, bucket, s3io.summary_key(run["run_id"]), full)
     logger.info("reduced run", extra={k: v for k, v in full.items() if k != "total_sum"})

@@ -32,6 +32,15 @@ class FakeS3:
             ) from None
         return {"Body": io.BytesIO(data), "ContentLength": len(data)}
 
+    def get_paginator(self, operation: str) -> Any:
+        if operation != "list_objects_v2":
+            raise NotImplementedError(operation)
+        return self
+
+    def paginate(self, *, Bucket: str, Prefix: str = "", **_: Any) -> list[dict[str, Any]]:
+        """list_objects_v2 pages: one page holding every key under the prefix."""
+        return [{"Contents": [{"Key": key} for key in self.keys(Bucket, Prefix)]}]
+
     def keys(self, bucket: str, prefix: str = "") -> list[str]:
         return sorted(k for b, k in self.objects if b == bucket and k.startswith(prefix))
 

@@ -50,6 +50,7 @@ def test_reducer_computes_t1024_exactly(pipeline: Pipeline, fake_s3: FakeS3) -> 
         "sha256": hashlib.sha256(expected.encode()).hexdigest(),
         "total_sum": expected,
         "result_s3_uri": "s3://fanout-unit-results/runs/t1024/result.txt",
+        "result_sha256": hashlib.sha256(expected.encode()).hexdigest(),
     }
     assert fake_s3.text("fanout-unit-results", "runs/t1024/result.txt") == expected
     stored = json.loads(fake_s3.text("fanout-unit-results", "runs/t1024/summary.json"))
