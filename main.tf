@@ -26,6 +26,13 @@ locals {
     LOG_LEVEL      = var.log_level
   }
   fault_injection = var.enable_fault_injection ? "true" : "false"
+  plan_environment = merge(local.common_environment, {
+    MAX_SIZE         = tostring(var.max_size)
+    MAX_CHUNK_SIZE   = tostring(var.max_chunk_size)
+    MAX_CHUNKS       = tostring(var.max_chunks)
+    DEFAULT_WORKLOAD = var.default_workload
+    FAULT_INJECTION  = local.fault_injection
+  })
 }
 
 module "results_bucket" {
@@ -48,13 +55,7 @@ locals {
       requirements = []
       memory_size  = var.plan_memory_size
       timeout      = var.plan_timeout
-      environment = merge(local.common_environment, {
-        MAX_SIZE         = tostring(var.max_size)
-        MAX_CHUNK_SIZE   = tostring(var.max_chunk_size)
-        MAX_CHUNKS       = tostring(var.max_chunks)
-        DEFAULT_WORKLOAD = var.default_workload
-        FAULT_INJECTION  = local.fault_injection
-      })
+      environment  = local.plan_environment
       policy_statements = [
         {
           sid       = "WriteChunkLists"
@@ -99,6 +100,57 @@ locals {
           resources = [
             "${local.bucket_arn}/runs/*/result.txt",
             "${local.bucket_arn}/runs/*/summary.json",
+          ]
+        },
+      ]
+    }
+    sweep-plan = {
+      description  = "Sweep plan: checks every job spec with the fan-out's validation and lists the jobs in S3."
+      handler      = "sweep_plan_handler.handler"
+      requirements = []
+      memory_size  = var.plan_memory_size
+      timeout      = var.plan_timeout
+      # The fan-out's limits: each job spec is validated as the plan function would.
+      environment = local.plan_environment
+      policy_statements = [
+        {
+          sid       = "ReadJobsFiles"
+          actions   = ["s3:GetObject"]
+          resources = ["${local.bucket_arn}/jobs/*"]
+        },
+        {
+          sid       = "WriteJobLists"
+          actions   = ["s3:PutObject"]
+          resources = ["${local.bucket_arn}/runs/*/jobs.json"]
+        },
+      ]
+    }
+    sweep-report = {
+      description  = "Sweep report: one line per job from the sweep map's results, the totals and the verdict."
+      handler      = "sweep_report_handler.handler"
+      requirements = []
+      memory_size  = var.plan_memory_size
+      timeout      = var.reduce_timeout
+      environment  = local.common_environment
+      policy_statements = [
+        {
+          sid       = "ReadJobResults"
+          actions   = ["s3:GetObject"]
+          resources = ["${local.bucket_arn}/runs/*/sweep-results/*"]
+        },
+        {
+          # A sweep map stopped by its failure threshold does not say where its manifest is.
+          sid        = "FindJobResults"
+          actions    = ["s3:ListBucket"]
+          resources  = [local.bucket_arn]
+          conditions = { StringLike = { "s3:prefix" = ["runs/*/sweep-results/*"] } }
+        },
+        {
+          sid     = "WriteSweepReport"
+          actions = ["s3:PutObject"]
+          resources = [
+            "${local.bucket_arn}/runs/*/sweep_report.jsonl",
+            "${local.bucket_arn}/runs/*/sweep_summary.json",
           ]
         },
       ]
@@ -161,6 +213,33 @@ module "state_machine" {
   max_concurrency              = var.map_max_concurrency
   tolerated_failure_percentage = var.tolerated_failure_percentage
   tolerated_failure_count      = var.tolerated_failure_count
+  retry                        = var.retry
+
+  log_level           = var.state_machine_log_level
+  log_retention_days  = var.log_retention_days
+  enable_xray_tracing = var.enable_xray_tracing
+}
+
+module "sweep_state_machine" {
+  source = "./modules/state_machine"
+
+  workflow   = "sweep"
+  name       = "${var.name_prefix}-sweep"
+  partition  = local.partition
+  region     = local.region
+  account_id = local.account_id
+
+  function_arns = {
+    sweep-plan   = module.function["sweep-plan"].function_arn
+    sweep-report = module.function["sweep-report"].function_arn
+  }
+  fanout_state_machine_arn = module.state_machine.state_machine_arn
+  bucket_arn               = local.bucket_arn
+
+  child_execution_type         = "STANDARD"
+  max_concurrency              = var.sweep_max_concurrency
+  tolerated_failure_percentage = var.sweep_tolerated_failure_percentage
+  tolerated_failure_count      = var.sweep_tolerated_failure_count
   retry                        = var.retry
 
   log_level           = var.state_machine_log_level

@@ -8,21 +8,29 @@ output "state_machine_name" {
   value       = module.state_machine.state_machine_name
 }
 
+output "sweep_state_machine_arn" {
+  description = "ARN of the sweep state machine (one fan-out execution per job spec)."
+  value       = module.sweep_state_machine.state_machine_arn
+}
+
 output "results_bucket_name" {
   description = "Bucket holding every run's data under runs/<execution name>/."
   value       = module.results_bucket.bucket_name
 }
 
 output "function_names" {
-  description = "Lambda function names by role (plan, compute, reduce)."
+  description = "Lambda function names by role (plan, compute, reduce, sweep-plan, sweep-report)."
   value       = { for role, function in module.function : role => function.function_name }
 }
 
 output "log_group_names" {
-  description = "CloudWatch log groups of the functions and of the state machine."
+  description = "CloudWatch log groups of the functions and of the state machines."
   value = merge(
     { for role, function in module.function : role => function.log_group_name },
-    { state_machine = module.state_machine.log_group_name },
+    {
+      state_machine       = module.state_machine.log_group_name
+      sweep_state_machine = module.sweep_state_machine.log_group_name
+    },
   )
 }
 

@@ -193,6 +193,39 @@ variable "retry" {
   }
 }
 
+variable "sweep_max_concurrency" {
+  type        = number
+  description = "Most jobs of a sweep (fan-out executions) running at once."
+  default     = 10
+
+  validation {
+    condition     = var.sweep_max_concurrency >= 1 && var.sweep_max_concurrency <= 10000 && floor(var.sweep_max_concurrency) == var.sweep_max_concurrency
+    error_message = "sweep_max_concurrency must be a whole number from 1 to 10000."
+  }
+}
+
+variable "sweep_tolerated_failure_percentage" {
+  type        = number
+  description = "Percentage of failed jobs a sweep tolerates before it stops starting jobs (0: not set). Whatever it is, a sweep with a failed job fails with JobsFailedError naming it."
+  default     = 100
+
+  validation {
+    condition     = var.sweep_tolerated_failure_percentage >= 0 && var.sweep_tolerated_failure_percentage <= 100
+    error_message = "sweep_tolerated_failure_percentage must be from 0 to 100."
+  }
+}
+
+variable "sweep_tolerated_failure_count" {
+  type        = number
+  description = "Number of failed jobs a sweep tolerates before it stops starting jobs (0: not set)."
+  default     = 0
+
+  validation {
+    condition     = var.sweep_tolerated_failure_count >= 0 && floor(var.sweep_tolerated_failure_count) == var.sweep_tolerated_failure_count
+    error_message = "sweep_tolerated_failure_count must be a whole number >= 0."
+  }
+}
+
 variable "max_size" {
   type        = number
   description = "Largest execution input size the plan function accepts."

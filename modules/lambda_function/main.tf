@@ -68,12 +68,12 @@ resource "aws_iam_role_policy" "this" {
           Resource = ["${aws_cloudwatch_log_group.this.arn}:*"]
         },
       ],
-      [for s in var.policy_statements : {
+      [for s in var.policy_statements : merge({
         Sid      = s.sid
         Effect   = "Allow"
         Action   = s.actions
         Resource = s.resources
-      }],
+      }, length(s.conditions) > 0 ? { Condition = s.conditions } : {})],
       var.enable_xray_tracing ? [
         {
           Sid    = "XRayTracing"

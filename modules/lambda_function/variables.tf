@@ -85,8 +85,10 @@ variable "policy_statements" {
     sid       = string
     actions   = list(string)
     resources = list(string)
+    # IAM condition block: operator -> condition key -> values, e.g. { StringLike = { "s3:prefix" = ["runs/*"] } }
+    conditions = optional(map(map(list(string))), {})
   }))
-  description = "Allow statements added to the function's role beyond writing to its own log group (and X-Ray when tracing)."
+  description = "Allow statements added to the function's role beyond writing to its own log group (and X-Ray when tracing), each with optional IAM conditions."
   default     = []
 }
 

@@ -2,11 +2,72 @@ locals {
   # Built from its parts rather than read from the resource: the role's policy must name the
   # state machine (it starts its own child executions) before the state machine exists.
   state_machine_arn = "arn:${var.partition}:states:${var.region}:${var.account_id}:stateMachine:${var.name}"
-  execution_arns = [
-    "arn:${var.partition}:states:${var.region}:${var.account_id}:execution:${var.name}/*",
-    "arn:${var.partition}:states:${var.region}:${var.account_id}:express:${var.name}/*",
-  ]
-  function_arns = [var.function_arns.plan, var.function_arns.compute, var.function_arns.reduce]
+  execution_arns = concat(
+    ["arn:${var.partition}:states:${var.region}:${var.account_id}:execution:${var.name}/*"],
+    # Only the fan-out's children may be EXPRESS.
+    var.workflow == "fanout" ? ["arn:${var.partition}:states:${var.region}:${var.account_id}:express:${var.name}/*"] : [],
+  )
+  # The functions each workflow invokes, in the order its tasks run.
+  workflow_functions = {
+    fanout = ["plan", "compute", "reduce"]
+    sweep  = ["sweep-plan", "sweep-report"]
+  }
+  function_arns = [for role in local.workflow_functions[var.workflow] : var.function_arns[role]]
+  # The sweep starts, describes and stops the fan-out's executions (its jobs), and .sync
+  # learns that one ended through an EventBridge managed rule
+  # (https://docs.aws.amazon.com/step-functions/latest/dg/stepfunctions-iam.html).
+  fanout_arn    = var.fanout_state_machine_arn == null ? "" : var.fanout_state_machine_arn
+  sync_rule_arn = "arn:${var.partition}:events:${var.region}:${var.account_id}:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule"
+  workflow_statements = {
+    fanout = [
+      {
+        Sid      = "ReadChunkLists"
+        Effect   = "Allow"
+        Action   = ["s3:GetObject"]
+        Resource = ["${var.bucket_arn}/runs/*/chunks.json"]
+      },
+      {
+        Sid      = "WriteChildResults"
+        Effect   = "Allow"
+        Action   = local.result_writer_actions
+        Resource = ["${var.bucket_arn}/runs/*/results/*"]
+      },
+    ]
+    sweep = [
+      {
+        Sid      = "StartJobExecutions"
+        Effect   = "Allow"
+        Action   = ["states:StartExecution"]
+        Resource = [local.fanout_arn]
+      },
+      {
+        Sid      = "ManageJobExecutions"
+        Effect   = "Allow"
+        Action   = ["states:DescribeExecution", "states:StopExecution"]
+        Resource = ["${replace(local.fanout_arn, ":stateMachine:", ":execution:")}:*"]
+      },
+      {
+        Sid      = "AwaitJobExecutions"
+        Effect   = "Allow"
+        Action   = ["events:PutTargets", "events:PutRule", "events:DescribeRule"]
+        Resource = [local.sync_rule_arn]
+      },
+      {
+        Sid      = "ReadJobLists"
+        Effect   = "Allow"
+        Action   = ["s3:GetObject"]
+        Resource = ["${var.bucket_arn}/runs/*/jobs.json"]
+      },
+      {
+        Sid      = "WriteJobResults"
+        Effect   = "Allow"
+        Action   = local.result_writer_actions
+        Resource = ["${var.bucket_arn}/runs/*/sweep-results/*"]
+      },
+    ]
+  }
+  # What a Distributed Map's ResultWriter does under its prefix.
+  result_writer_actions = ["s3:PutObject", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"]
 
   # One backoff policy (exponential, full jitter, capped) for every retrier of the machine.
   backoff = {
@@ -31,11 +92,10 @@ locals {
   lambda_retry  = [merge({ ErrorEquals = local.lambda_transient_errors }, local.backoff)]
   compute_retry = concat(local.lambda_retry, [merge({ ErrorEquals = local.compute_transient_errors }, local.backoff)])
 
-  definition = templatefile("${path.module}/templates/fanout.asl.json.tftpl", {
+  definition = templatefile("${path.module}/templates/${var.workflow}.asl.json.tftpl", {
     partition                    = var.partition
-    plan_function_arn            = var.function_arns.plan
-    compute_function_arn         = var.function_arns.compute
-    reduce_function_arn          = var.function_arns.reduce
+    function_arns                = var.function_arns
+    fanout_state_machine_arn     = local.fanout_arn
     child_execution_type         = var.child_execution_type
     max_concurrency              = var.max_concurrency
     tolerated_failure_percentage = var.tolerated_failure_percentage
@@ -97,23 +157,9 @@ resource "aws_iam_role_policy" "this" {
           Action   = ["states:DescribeExecution", "states:StopExecution"]
           Resource = local.execution_arns
         },
-        {
-          Sid      = "ReadChunkLists"
-          Effect   = "Allow"
-          Action   = ["s3:GetObject"]
-          Resource = ["${var.bucket_arn}/runs/*/chunks.json"]
-        },
-        {
-          Sid    = "WriteChildResults"
-          Effect = "Allow"
-          Action = [
-            "s3:PutObject",
-            "s3:GetObject",
-            "s3:ListMultipartUploadParts",
-            "s3:AbortMultipartUpload",
-          ]
-          Resource = ["${var.bucket_arn}/runs/*/results/*"]
-        },
+      ],
+      local.workflow_statements[var.workflow],
+      [
         {
           Sid    = "DeliverExecutionLogs"
           Effect = "Allow"

@@ -23,18 +23,41 @@ variable "account_id" {
   description = "AWS account id of the state machine."
 }
 
+variable "workflow" {
+  type        = string
+  description = "Which state machine: fanout (plan, Distributed Map of compute children, reduce) or sweep (one fanout execution per job spec, then a report); its ASL is templates/<workflow>.asl.json.tftpl."
+  default     = "fanout"
+
+  validation {
+    condition     = contains(["fanout", "sweep"], var.workflow)
+    error_message = "workflow must be fanout or sweep."
+  }
+}
+
 variable "function_arns" {
-  type = object({
-    plan    = string
-    compute = string
-    reduce  = string
-  })
-  description = "ARNs of the functions the state machine invokes: plan, compute (run by every child execution) and reduce."
+  type        = map(string)
+  description = "ARNs of the functions the state machine invokes, by role: plan, compute and reduce (fanout); sweep-plan and sweep-report (sweep)."
+
+  validation {
+    condition     = toset(keys(var.function_arns)) == toset(local.workflow_functions[var.workflow])
+    error_message = "function_arns must name exactly the workflow's functions: plan, compute and reduce for fanout; sweep-plan and sweep-report for sweep."
+  }
+}
+
+variable "fanout_state_machine_arn" {
+  type        = string
+  description = "Sweep only: the fan-out state machine, the only one whose executions the sweep may start, describe and stop (one per job)."
+  default     = null
+
+  validation {
+    condition     = (var.workflow == "sweep") == (var.fanout_state_machine_arn != null) && (var.fanout_state_machine_arn == null || can(regex("^arn:[a-z-]+:states:[a-z0-9-]+:[0-9]{12}:stateMachine:[A-Za-z0-9_-]+$", var.fanout_state_machine_arn)))
+    error_message = "fanout_state_machine_arn must be set (arn:<partition>:states:<region>:<account>:stateMachine:<name>) for the sweep workflow, and only for it."
+  }
 }
 
 variable "bucket_arn" {
   type        = string
-  description = "ARN of the results bucket: the map reads runs/*/chunks.json and writes runs/*/results/*."
+  description = "ARN of the results bucket: the fanout map reads runs/*/chunks.json and writes runs/*/results/*; the sweep map reads runs/*/jobs.json and writes runs/*/sweep-results/*."
 }
 
 variable "child_execution_type" {
@@ -44,6 +67,12 @@ variable "child_execution_type" {
   validation {
     condition     = contains(["STANDARD", "EXPRESS"], var.child_execution_type)
     error_message = "child_execution_type must be STANDARD or EXPRESS."
+  }
+
+  validation {
+    # A .sync task (the sweep's job starts) runs only in a STANDARD workflow.
+    condition     = var.workflow != "sweep" || var.child_execution_type == "STANDARD"
+    error_message = "the sweep workflow's children start jobs with startExecution.sync:2: child_execution_type must be STANDARD."
   }
 }
 

@@ -51,6 +51,38 @@ override_resource {
 }
 
 override_resource {
+  target          = module.function["sweep-plan"].aws_lambda_function.this
+  override_during = plan
+  values = {
+    arn = "arn:aws:lambda:eu-west-1:123456789012:function:iam-sweep-plan"
+  }
+}
+
+override_resource {
+  target          = module.function["sweep-plan"].aws_cloudwatch_log_group.this
+  override_during = plan
+  values = {
+    arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/iam-sweep-plan"
+  }
+}
+
+override_resource {
+  target          = module.function["sweep-report"].aws_lambda_function.this
+  override_during = plan
+  values = {
+    arn = "arn:aws:lambda:eu-west-1:123456789012:function:iam-sweep-report"
+  }
+}
+
+override_resource {
+  target          = module.function["sweep-report"].aws_cloudwatch_log_group.this
+  override_during = plan
+  values = {
+    arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/iam-sweep-report"
+  }
+}
+
+override_resource {
   target          = module.function["plan"].aws_cloudwatch_log_group.this
   override_during = plan
   values = {
@@ -119,6 +151,9 @@ run "every_policy_is_least_privilege_with_tracing_on" {
         module.function["plan"].role_policy, module.function["plan"].assume_role_policy,
         module.function["compute"].role_policy, module.function["compute"].assume_role_policy,
         module.function["reduce"].role_policy, module.function["reduce"].assume_role_policy,
+        module.sweep_state_machine.role_policy, module.sweep_state_machine.assume_role_policy,
+        module.function["sweep-plan"].role_policy, module.function["sweep-plan"].assume_role_policy,
+        module.function["sweep-report"].role_policy, module.function["sweep-report"].assume_role_policy,
         module.results_bucket.bucket_policy,
         ] : [
         for s in jsondecode(doc).Statement : [
@@ -136,6 +171,9 @@ run "every_policy_is_least_privilege_with_tracing_on" {
         module.function["plan"].role_policy, module.function["plan"].assume_role_policy,
         module.function["compute"].role_policy, module.function["compute"].assume_role_policy,
         module.function["reduce"].role_policy, module.function["reduce"].assume_role_policy,
+        module.sweep_state_machine.role_policy, module.sweep_state_machine.assume_role_policy,
+        module.function["sweep-plan"].role_policy, module.function["sweep-plan"].assume_role_policy,
+        module.function["sweep-report"].role_policy, module.function["sweep-report"].assume_role_policy,
         module.results_bucket.bucket_policy,
         ] : [
         for s in jsondecode(doc).Statement : [
@@ -153,6 +191,9 @@ run "every_policy_is_least_privilege_with_tracing_on" {
         module.function["plan"].role_policy, module.function["plan"].assume_role_policy,
         module.function["compute"].role_policy, module.function["compute"].assume_role_policy,
         module.function["reduce"].role_policy, module.function["reduce"].assume_role_policy,
+        module.sweep_state_machine.role_policy, module.sweep_state_machine.assume_role_policy,
+        module.function["sweep-plan"].role_policy, module.function["sweep-plan"].assume_role_policy,
+        module.function["sweep-report"].role_policy, module.function["sweep-report"].assume_role_policy,
         module.results_bucket.bucket_policy,
         ] : [
         for s in jsondecode(doc).Statement :
@@ -169,6 +210,9 @@ run "every_policy_is_least_privilege_with_tracing_on" {
         module.function["plan"].role_policy,
         module.function["compute"].role_policy,
         module.function["reduce"].role_policy,
+        module.sweep_state_machine.role_policy,
+        module.function["sweep-plan"].role_policy,
+        module.function["sweep-report"].role_policy,
         module.results_bucket.bucket_policy,
         ] : [
         for s in jsondecode(doc).Statement : [
@@ -186,12 +230,15 @@ run "every_policy_is_least_privilege_with_tracing_on" {
         module.function["plan"].role_policy, module.function["plan"].assume_role_policy,
         module.function["compute"].role_policy, module.function["compute"].assume_role_policy,
         module.function["reduce"].role_policy, module.function["reduce"].assume_role_policy,
+        module.sweep_state_machine.role_policy, module.sweep_state_machine.assume_role_policy,
+        module.function["sweep-plan"].role_policy, module.function["sweep-plan"].assume_role_policy,
+        module.function["sweep-report"].role_policy, module.function["sweep-report"].assume_role_policy,
         module.results_bucket.bucket_policy,
         ] : [
         for s in jsondecode(doc).Statement : s
         if s.Effect != "Allow" || try(s.Principal == "*", false) || try(contains(values(s.Principal), "*"), false)
       ]
-      ] == [[], [], [], [], [], [], [], [], [
+      ] == [[], [], [], [], [], [], [], [], [], [], [], [], [], [], [
         {
           Sid       = "DenyInsecureTransport"
           Effect    = "Deny"
@@ -365,6 +412,9 @@ run "no_xray_grants_without_tracing" {
         module.function["plan"].role_policy,
         module.function["compute"].role_policy,
         module.function["reduce"].role_policy,
+        module.sweep_state_machine.role_policy,
+        module.function["sweep-plan"].role_policy,
+        module.function["sweep-report"].role_policy,
         ] : [
         for s in jsondecode(doc).Statement : [for a in flatten([s.Action]) : !startswith(a, "xray:")]
       ]
@@ -379,10 +429,86 @@ run "no_xray_grants_without_tracing" {
         module.function["plan"].role_policy,
         module.function["compute"].role_policy,
         module.function["reduce"].role_policy,
+        module.sweep_state_machine.role_policy,
+        module.function["sweep-plan"].role_policy,
+        module.function["sweep-report"].role_policy,
         ] : [
         for s in jsondecode(doc).Statement : s.Sid if contains(flatten([s.Resource]), "*")
       ]
-    ] == [["DeliverExecutionLogs"], [], [], []]
-    error_message = "Without tracing the only statement on Resource \"*\" is the state machine's log delivery."
+    ] == [["DeliverExecutionLogs"], [], [], [], ["DeliverExecutionLogs"], [], []]
+    error_message = "Without tracing the only statements on Resource \"*\" are the state machines' log delivery."
+  }
+}
+
+# The sweep: its role may start, describe and stop only the fan-out's executions (its jobs),
+# plus what .sync needs, as AWS documents for a nested workflow run synchronously:
+# https://docs.aws.amazon.com/step-functions/latest/dg/stepfunctions-iam.html
+run "the_sweep_may_run_only_fanout_jobs" {
+  command = plan
+
+  variables {
+    enable_xray_tracing = false
+  }
+
+  assert {
+    condition = {
+      for a in distinct(flatten([for s in jsondecode(module.sweep_state_machine.role_policy).Statement : flatten([s.Action]) if s.Effect == "Allow" && !contains(flatten([s.Resource]), "*")])) :
+      a => sort(distinct(flatten([for s in jsondecode(module.sweep_state_machine.role_policy).Statement : flatten([s.Resource]) if s.Effect == "Allow" && contains(flatten([s.Action]), a)])))
+      } == {
+      "lambda:InvokeFunction" = sort([
+        "arn:aws:lambda:eu-west-1:123456789012:function:iam-sweep-plan",
+        "arn:aws:lambda:eu-west-1:123456789012:function:iam-sweep-report",
+        "arn:aws:lambda:eu-west-1:123456789012:function:iam-sweep-plan:*",
+        "arn:aws:lambda:eu-west-1:123456789012:function:iam-sweep-report:*",
+      ])
+      # the fan-out (each job) and itself (its map's children)
+      "states:StartExecution" = tolist([
+        "arn:aws:states:eu-west-1:123456789012:stateMachine:iam-run",
+        "arn:aws:states:eu-west-1:123456789012:stateMachine:iam-sweep",
+      ])
+      "states:DescribeExecution" = tolist([
+        "arn:aws:states:eu-west-1:123456789012:execution:iam-run:*",
+        "arn:aws:states:eu-west-1:123456789012:execution:iam-sweep/*",
+      ])
+      "states:StopExecution" = tolist([
+        "arn:aws:states:eu-west-1:123456789012:execution:iam-run:*",
+        "arn:aws:states:eu-west-1:123456789012:execution:iam-sweep/*",
+      ])
+      "events:PutTargets"           = tolist(["arn:aws:events:eu-west-1:123456789012:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule"])
+      "events:PutRule"              = tolist(["arn:aws:events:eu-west-1:123456789012:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule"])
+      "events:DescribeRule"         = tolist(["arn:aws:events:eu-west-1:123456789012:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule"])
+      "s3:GetObject"                = tolist(["${var.bucket}/runs/*/jobs.json", "${var.bucket}/runs/*/sweep-results/*"])
+      "s3:PutObject"                = tolist(["${var.bucket}/runs/*/sweep-results/*"])
+      "s3:ListMultipartUploadParts" = tolist(["${var.bucket}/runs/*/sweep-results/*"])
+      "s3:AbortMultipartUpload"     = tolist(["${var.bucket}/runs/*/sweep-results/*"])
+    }
+    error_message = "The sweep may invoke only its two functions, start only fan-out jobs (and its own map children), describe and stop only those, use only the .sync managed rule, read runs/*/jobs.json and write only runs/*/sweep-results/*."
+  }
+
+  assert {
+    condition = {
+      for a in distinct(flatten([for s in jsondecode(module.function["sweep-plan"].role_policy).Statement : flatten([s.Action]) if s.Effect == "Allow"])) :
+      a => sort(distinct(flatten([for s in jsondecode(module.function["sweep-plan"].role_policy).Statement : flatten([s.Resource]) if s.Effect == "Allow" && contains(flatten([s.Action]), a)])))
+      } == {
+      "logs:CreateLogStream" = tolist(["arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/iam-sweep-plan:*"])
+      "logs:PutLogEvents"    = tolist(["arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/iam-sweep-plan:*"])
+      "s3:GetObject"         = tolist(["${var.bucket}/jobs/*"])
+      "s3:PutObject"         = tolist(["${var.bucket}/runs/*/jobs.json"])
+    }
+    error_message = "The sweep plan function may read only jobs files (jobs/*) and write only runs/*/jobs.json and its own log group."
+  }
+
+  assert {
+    condition = [
+      for s in jsondecode(module.function["sweep-report"].role_policy).Statement :
+      { actions = flatten([s.Action]), resources = flatten([s.Resource]), condition = try(s.Condition, null) }
+      if s.Effect == "Allow"
+      ] == [
+      { actions = ["logs:CreateLogStream", "logs:PutLogEvents"], resources = ["arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/iam-sweep-report:*"], condition = null },
+      { actions = ["s3:GetObject"], resources = ["${var.bucket}/runs/*/sweep-results/*"], condition = null },
+      { actions = ["s3:ListBucket"], resources = [var.bucket], condition = { StringLike = { "s3:prefix" = ["runs/*/sweep-results/*"] } } },
+      { actions = ["s3:PutObject"], resources = ["${var.bucket}/runs/*/sweep_report.jsonl", "${var.bucket}/runs/*/sweep_summary.json"], condition = null },
+    ]
+    error_message = "The sweep report function may read runs/*/sweep-results/*, list only under that prefix, and write only the sweep report and summary."
   }
 }

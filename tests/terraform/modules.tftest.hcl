@@ -318,6 +318,37 @@ run "state_machine_rejects_bad_inputs" {
   ]
 }
 
+run "state_machine_refuses_a_sweep_that_could_not_run" {
+  command = plan
+
+  module {
+    source = "./modules/state_machine"
+  }
+
+  # A sweep needs its two functions (not the fan-out's), the fan-out it runs, and STANDARD
+  # children (a .sync task runs only there).
+  variables {
+    workflow             = "sweep"
+    child_execution_type = "EXPRESS"
+  }
+
+  expect_failures = [var.function_arns, var.fanout_state_machine_arn, var.child_execution_type]
+}
+
+run "state_machine_refuses_a_fanout_arn_on_the_fanout" {
+  command = plan
+
+  module {
+    source = "./modules/state_machine"
+  }
+
+  variables {
+    fanout_state_machine_arn = "arn:aws:states:eu-west-1:123456789012:stateMachine:unit-run"
+  }
+
+  expect_failures = [var.fanout_state_machine_arn]
+}
+
 run "results_bucket_rejects_bad_expiration" {
   command = plan
 

@@ -153,16 +153,19 @@ run "variables_reach_the_map_and_outputs_are_ready_to_use" {
   }
 
   assert {
-    condition     = output.function_names == { plan = "hpc-plan", compute = "hpc-compute", reduce = "hpc-reduce" }
+    condition     = output.function_names == { plan = "hpc-plan", compute = "hpc-compute", reduce = "hpc-reduce", sweep-plan = "hpc-sweep-plan", sweep-report = "hpc-sweep-report" }
     error_message = "Functions must be named <name_prefix>-<role>."
   }
 
   assert {
     condition = output.log_group_names == {
-      plan          = "/aws/lambda/hpc-plan"
-      compute       = "/aws/lambda/hpc-compute"
-      reduce        = "/aws/lambda/hpc-reduce"
-      state_machine = "/aws/vendedlogs/states/hpc-run"
+      plan                = "/aws/lambda/hpc-plan"
+      compute             = "/aws/lambda/hpc-compute"
+      reduce              = "/aws/lambda/hpc-reduce"
+      sweep-plan          = "/aws/lambda/hpc-sweep-plan"
+      sweep-report        = "/aws/lambda/hpc-sweep-report"
+      state_machine       = "/aws/vendedlogs/states/hpc-run"
+      sweep_state_machine = "/aws/vendedlogs/states/hpc-sweep"
     }
     error_message = "Every function and the state machine must have its own log group."
   }
