@@ -113,7 +113,9 @@ class ProgressPrinter:
         is_tty: bool,
         clock: Callable[[], float],
         interval_s: float = 15.0,
+        formatter: Callable[[Any], str] = format_progress,
     ) -> None:
+        self.formatter = formatter
         self.stream = stream
         self.is_tty = is_tty
         self.clock = clock
@@ -122,8 +124,8 @@ class ProgressPrinter:
         self._last_key: tuple[Any, ...] | None = None
         self._last_time: float | None = None
 
-    def update(self, p: Progress) -> None:
-        line = format_progress(p)
+    def update(self, p: Any) -> None:
+        line = self.formatter(p)
         if self.is_tty:
             pad = max(0, self._last_len - len(line))
             self.stream.write("\r" + line + " " * pad)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+from typing import Any
 
 from fanout_cli import prices
 from fanout_cli.chunking import DEFAULT_MAX_CHUNK_SIZE, DEFAULT_MAX_CHUNKS
@@ -12,8 +14,16 @@ from fanout_cli.estimate import (
     estimate,
     format_estimate,
 )
+from fanout_cli.estimate.sweep import (
+    DEFAULT_SWEEP_MAX_CONCURRENCY,
+    SweepEstimateError,
+    estimate_sweep,
+    format_sweep_estimate,
+)
 from fanout_cli.exit_codes import EXIT_OK
+from fanout_cli.jobs import load_jobs
 from fanout_cli.options import Subparsers, non_negative_int, positive_int
+from fanout_cli.resolve import UsageError
 
 
 def add_parser(sub: Subparsers) -> None:
@@ -26,7 +36,22 @@ def add_parser(sub: Subparsers) -> None:
         "Warns where a choice breaks an AWS limit. Times come from a model of the kernels "
         "(fanout_cli.estimate.CostModel), not from a measurement of your run.",
     )
-    est.add_argument("--size", type=positive_int, required=True, metavar="N", help="items")
+    what = est.add_mutually_exclusive_group(required=True)
+    what.add_argument("--size", type=positive_int, metavar="N", help="items")
+    what.add_argument(
+        "--jobs",
+        metavar="JOBS.jsonl",
+        help="estimate a sweep of these jobs (one utf8_count input a line); the other "
+        "options apply to every job",
+    )
+    est.add_argument(
+        "--sweep-max-concurrency",
+        type=positive_int,
+        default=DEFAULT_SWEEP_MAX_CONCURRENCY,
+        metavar="J",
+        help=f"jobs running at once, the deployment's sweep_max_concurrency (default: "
+        f"{DEFAULT_SWEEP_MAX_CONCURRENCY})",
+    )
     est.add_argument(
         "--chunk-size",
         type=positive_int,
@@ -78,16 +103,30 @@ def add_parser(sub: Subparsers) -> None:
 
 
 def command(args: argparse.Namespace) -> int:
-    est = estimate(
-        size=args.size,
-        chunk_size=args.chunk_size,
-        kernel=args.kernel,
-        memory_mb=args.memory_mb,
-        child_type=args.child_type,
-        max_concurrency=args.max_concurrency,
-        retries_per_child=args.retries_per_child,
-        max_chunk_size=args.max_chunk_size,
-        max_chunks=args.max_chunks,
-    )
+    options = {
+        "memory_mb": args.memory_mb,
+        "child_type": args.child_type,
+        "max_concurrency": args.max_concurrency,
+        "retries_per_child": args.retries_per_child,
+        "max_chunk_size": args.max_chunk_size,
+        "max_chunks": args.max_chunks,
+    }
+    if args.jobs:
+        return sweep_command(args, options)
+    est = estimate(size=args.size, chunk_size=args.chunk_size, kernel=args.kernel, **options)
     print(est.to_json() if args.json else format_estimate(est))
+    return EXIT_OK
+
+
+def sweep_command(args: argparse.Namespace, options: dict[str, Any]) -> int:
+    """``--jobs``: every job's estimate plus the sweep's own (``fanout_cli.estimate.sweep``)."""
+    path = Path(args.jobs)
+    if not path.is_file():
+        raise UsageError(f"jobs file {args.jobs!r} does not exist")
+    specs = load_jobs(path.read_text(encoding="utf-8"), args.jobs)
+    try:
+        est = estimate_sweep(specs, args.sweep_max_concurrency, **options)
+    except SweepEstimateError as exc:
+        raise UsageError(f"{args.jobs}: {exc}") from None
+    print(est.to_json() if args.json else format_sweep_estimate(est))
     return EXIT_OK

@@ -1,0 +1,198 @@
+"""``fanout sweep``: run many fan-out jobs as one sweep and follow it with nested progress."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+from fanout_cli import awsconfig
+from fanout_cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_STILL_RUNNING
+from fanout_cli.follow import FollowTimeout, recent_events
+from fanout_cli.jobs import JOBS_PREFIX, fits_inline, load_jobs, repeated_job, sweep_input
+from fanout_cli.options import Subparsers, add_aws_command, positive_float, positive_int
+from fanout_cli.progress import ProgressPrinter
+from fanout_cli.resolve import (
+    UsageError,
+    new_execution_name,
+    validate_execution_name,
+    validate_state_machine_arn,
+)
+from fanout_cli.summary import execution_failure, format_failure, parse_output
+from fanout_cli.sweep_follow import JobFinder, follow_sweep, format_sweep_progress
+
+
+def add_parser(sub: Subparsers) -> None:
+    sweep = add_aws_command(
+        sub,
+        "sweep",
+        help="run many jobs as one sweep, with nested progress",
+        description="Start a sweep (one fan-out execution per job spec) from a JSONL jobs file "
+        "or N copies of one job; follow it on stderr (jobs done, and the chunks of the "
+        "running jobs); print the report on stdout. --state-machine-arn names the fan-out "
+        "state machine (for the chunks of the running jobs). Exit code 1 if the sweep fails.",
+    )
+    sweep.add_argument("jobs_file", nargs="?", metavar="JOBS.jsonl", help="one job spec a line")
+    sweep.add_argument("--repeat", type=positive_int, metavar="N", help="N copies of --job")
+    sweep.add_argument("--job", metavar="JSON", help="the job spec --repeat copies")
+    sweep.add_argument(
+        "--check",
+        choices=("none", "identical"),
+        default="none",
+        help="identical: every job's result must agree (the reproducibility check)",
+    )
+    sweep.add_argument(
+        "--sweep-state-machine-arn",
+        metavar="ARN",
+        help="the sweep state machine (default: FANOUT_SWEEP_STATE_MACHINE_ARN, or the "
+        "sweep_state_machine_arn output of --terraform-dir)",
+    )
+    sweep.add_argument(
+        "--bucket",
+        help="the results bucket, for jobs too many to pass inline (default: the "
+        "results_bucket_name output of --terraform-dir)",
+    )
+    sweep.add_argument("--name", help="sweep execution name (default: sweep-<time>-<random>)")
+    sweep.add_argument(
+        "--timeout",
+        type=positive_float,
+        default=3600.0,
+        metavar="SECONDS",
+        help="stop following after this long (default: 3600); the sweep goes on",
+    )
+    sweep.add_argument(
+        "--poll-interval",
+        type=positive_float,
+        default=2.0,
+        metavar="SECONDS",
+        help="seconds between polls (default: 2)",
+    )
+    sweep.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    sweep.set_defaults(func=command)
+
+
+def _terraform_outputs(args: argparse.Namespace) -> dict[str, Any]:
+    if not getattr(args, "terraform_dir", None):
+        return {}
+    outputs = json.loads(awsconfig.terraform_output_json(args.terraform_dir))
+    return {k: v.get("value") for k, v in outputs.items() if isinstance(v, dict)}
+
+
+def jobs_of(args: argparse.Namespace) -> Any:
+    """The ``jobs`` of the sweep input the arguments ask for."""
+    if args.jobs_file and (args.repeat or args.job):
+        raise UsageError("give a jobs file, or --repeat N with --job JSON, not both")
+    if args.jobs_file:
+        path = Path(args.jobs_file)
+        if not path.is_file():
+            raise UsageError(f"jobs file {args.jobs_file!r} does not exist")
+        return load_jobs(path.read_text(encoding="utf-8"), args.jobs_file)
+    if args.repeat and args.job:
+        return repeated_job(args.job, args.repeat)
+    raise UsageError("which jobs? give a JOBS.jsonl file, or --repeat N with --job JSON")
+
+
+def command(args: argparse.Namespace) -> int:
+    jobs = jobs_of(args)
+    outputs = _terraform_outputs(args)
+    sweep_arn = (
+        args.sweep_state_machine_arn
+        or os.environ.get("FANOUT_SWEEP_STATE_MACHINE_ARN")
+        or outputs.get("sweep_state_machine_arn")
+    )
+    if not sweep_arn:
+        raise UsageError(
+            "which sweep state machine? give --sweep-state-machine-arn ARN or --terraform-dir "
+            "DIR (or set FANOUT_SWEEP_STATE_MACHINE_ARN)"
+        )
+    sweep_arn = validate_state_machine_arn(sweep_arn)
+    fanout_arn = awsconfig.state_machine_arn(args)
+    name = validate_execution_name(args.name or "sweep" + new_execution_name(None)[len("fanout") :])
+    payload = sweep_input(jobs, args.check)
+    if not fits_inline(payload):
+        bucket = args.bucket or outputs.get("results_bucket_name")
+        if not bucket:
+            raise UsageError(
+                "the jobs are too many to pass inline: give --bucket (or --terraform-dir) so "
+                f"the jobs file can be uploaded under {JOBS_PREFIX}"
+            )
+        key = f"{JOBS_PREFIX}{name}.jsonl"
+        body = "".join(json.dumps(spec) + "\n" for spec in jobs)
+        s3 = awsconfig.aws_client("s3", args, sweep_arn)
+        s3.put_object(Bucket=bucket, Key=key, Body=body.encode())
+        print(f"uploaded {len(jobs)} job specs to s3://{bucket}/{key}", file=sys.stderr)
+        payload = sweep_input({"jsonl": f"s3://{bucket}/{key}"}, args.check)
+    sfn = awsconfig.aws_client("stepfunctions", args, sweep_arn)
+    started = sfn.start_execution(stateMachineArn=sweep_arn, name=name, input=json.dumps(payload))
+    arn = started["executionArn"]
+    print(f"started {arn}", file=sys.stderr)
+    return follow_and_report_sweep(
+        sfn, arn, JobFinder(fanout_arn, name), args, sys.stdout, sys.stderr
+    )
+
+
+def format_sweep_outcome(output: dict[str, Any]) -> str:
+    lines = [
+        f"sweep {output.get('sweep_id')}: {output.get('jobs')} jobs, "
+        f"{output.get('succeeded')} succeeded, {output.get('failed')} failed, "
+        f"{output.get('not_run')} not run",
+        f"  report: {output.get('report_s3_uri')}",
+    ]
+    if output.get("digest"):
+        lines.append(f"  every job's result has sha256 {output['digest']}")
+    return "\n".join(lines)
+
+
+def follow_and_report_sweep(
+    sfn: Any,
+    arn: str,
+    finder: JobFinder,
+    args: argparse.Namespace,
+    out: TextIO,
+    err: TextIO,
+) -> int:
+    printer = ProgressPrinter(
+        err,
+        err.isatty(),
+        clock=lambda: awsconfig.now().timestamp(),
+        formatter=format_sweep_progress,
+    )
+    try:
+        description = follow_sweep(
+            sfn,
+            arn,
+            finder,
+            now=awsconfig.now,
+            sleep=time.sleep,
+            on_progress=printer.update,
+            poll_s=args.poll_interval,
+            timeout_s=args.timeout,
+        )
+    except FollowTimeout as exc:
+        printer.finish()
+        print(f"{exc}; it goes on. Check it with: fanout status {arn}", file=err)
+        return EXIT_STILL_RUNNING
+    except KeyboardInterrupt:
+        printer.finish()
+        print(f"stopped following; the sweep goes on: fanout status {arn}", file=err)
+        return EXIT_INTERRUPTED
+    printer.finish()
+    status = description["status"]
+    if status == "SUCCEEDED":
+        output = parse_output(description)
+        text = json.dumps(output, indent=2) if args.json else format_sweep_outcome(output)
+        print(text, file=out)
+        return EXIT_OK
+    error, cause = execution_failure(description, recent_events(sfn, arn))
+    if args.json:
+        print(
+            json.dumps({"execution_arn": arn, "status": status, "error": error, "cause": cause}),
+            file=out,
+        )
+    else:
+        print(format_failure(arn, description, error, cause), file=out)
+    return EXIT_FAILED
