@@ -8,6 +8,7 @@ Prints, side by side in one run:
    time, the stage breakdown read from the execution history, items/s, peak memory of
    LocalStack and its Lambda processes; each total verified exactly against the
    closed form;
+3. a sweep of five jobs (bench/sweep.py): wall time, jobs/s, parallelism, exact totals;
 
 and writes them to ``bench-results/bench.json`` and ``bench-results/bench.png``.
 Benchmarks report; they never assert times. Exactness is checked: a wrong total is an
@@ -30,6 +31,7 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO_ROOT / "lambda_src"), str(REPO_ROOT)]
 
+from bench.sweep import DEFAULT_JOB_SIZES, bench_sweep  # noqa: E402
 from emulation import deploy, lsctl  # noqa: E402
 from fanout import bigint  # noqa: E402
 from fanout.workloads import utf8_count  # noqa: E402
@@ -116,7 +118,9 @@ def _stage_breakdown(sfn: Any, execution_arn: str) -> dict[str, float]:
     return stages
 
 
-def bench_end_to_end(sizes: tuple[int, ...], endpoint: str) -> list[dict[str, Any]]:
+def bench_end_to_end(
+    sizes: tuple[int, ...], endpoint: str, sweep_sizes: tuple[int, ...], report: dict[str, Any]
+) -> list[dict[str, Any]]:
     import boto3
 
     print("\n== End to end on LocalStack ==", flush=True)
@@ -178,6 +182,9 @@ def bench_end_to_end(sizes: tuple[int, ...], endpoint: str) -> list[dict[str, An
             f"stages: {stage_text}; peak RSS {rss}; closed form {check_s * 1000:.0f} ms",
             flush=True,
         )
+    if sweep_sizes:
+        s3 = boto3.client("s3", endpoint_url=endpoint)
+        report["sweep"] = bench_sweep(sfn, s3, outputs, sweep_sizes)
     return rows
 
 
@@ -219,10 +226,16 @@ def plot(report: dict[str, Any], path: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make bench", description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)))
+    parser.add_argument(
+        "--sweep-sizes",
+        default=",".join(map(str, DEFAULT_JOB_SIZES)),
+        help="sizes of the sweep's jobs (empty: no sweep)",
+    )
     parser.add_argument("--skip-e2e", action="store_true", help="kernels only")
     parser.add_argument("--keep", action="store_true", help="keep the stack and LocalStack up")
     args = parser.parse_args(argv)
     sizes = tuple(int(s) for s in args.sizes.split(",") if s)
+    sweep_sizes = tuple(int(s) for s in args.sweep_sizes.split(",") if s)
 
     report: dict[str, Any] = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -238,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
         os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
         try:
-            report["end_to_end"] = bench_end_to_end(sizes, endpoint)
+            report["end_to_end"] = bench_end_to_end(sizes, endpoint, sweep_sizes, report)
         finally:
             if not args.keep:
                 deploy.destroy(endpoint, BENCH_VARIABLES, workspace="bench")
