@@ -15,7 +15,7 @@ from typing import Any, TextIO
 from botocore.exceptions import ClientError
 
 from fanout_cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_STILL_RUNNING
-from fanout_cli.progress import MapCounts, Progress, ProgressPrinter
+from fanout_cli.progress import MapCounts, Progress, ProgressPrinter, format_progress
 from fanout_cli.summary import (
     current_state,
     execution_failure,
@@ -125,14 +125,25 @@ def follow_and_report(
     now: Callable[[], datetime],
     sleep: Callable[[float], None],
     is_tty: bool | None = None,
+    watch: Callable[..., dict[str, Any]] | None = None,
+    formatter: Callable[[Any], str] = format_progress,
+    summary: Callable[[str, dict[str, Any], int], str] = format_summary,
 ) -> int:
-    """Follow ``arn`` to its end, print the summary or the failure, return the exit code."""
+    """Follow ``arn`` to its end, print the summary or the failure, return the exit code.
+
+    ``watch`` (default: :func:`follow`) polls until the end with the keyword arguments of
+    :func:`follow` and returns the last DescribeExecution; ``formatter`` draws its progress
+    and ``summary`` prints a success: a sweep passes its own.
+    """
     tty = err.isatty() if is_tty is None else is_tty
-    printer = ProgressPrinter(err, tty, clock=lambda: now().timestamp())
+    printer = ProgressPrinter(err, tty, clock=lambda: now().timestamp(), formatter=formatter)
+    if watch is None:
+
+        def watch(**kw: Any) -> dict[str, Any]:
+            return follow(sfn, arn, **kw).description
+
     try:
-        seen = follow(
-            sfn,
-            arn,
+        description = watch(
             now=now,
             sleep=sleep,
             on_progress=printer.update,
@@ -148,14 +159,13 @@ def follow_and_report(
         print(f"stopped following; the execution goes on: fanout status {arn}", file=err)
         return EXIT_INTERRUPTED
     printer.finish()
-    description = seen.description
     status = description["status"]
     if status == "SUCCEEDED":
         if options.as_json:
             record = {"execution_arn": arn, "status": status, "output": parse_output(description)}
             print(json.dumps(record, indent=2), file=out)
         else:
-            print(format_summary(arn, description, options.print_limit), file=out)
+            print(summary(arn, description, options.print_limit), file=out)
         return EXIT_OK
     error, cause = execution_failure(description, recent_events(sfn, arn))
     if options.as_json:

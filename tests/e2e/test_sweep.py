@@ -117,42 +117,34 @@ def test_an_invalid_job_spec_fails_the_sweep_before_any_job_starts(
     assert list_keys(s3, bucket, f"runs/{desc['name']}/") == []
 
 
-def test_an_empty_jobs_file_fails_the_sweep_naming_the_file(deployed_stack: dict[str, Any]) -> None:
+def run_jobs_file(deployed_stack: dict[str, Any], body: bytes) -> tuple[dict[str, Any], str]:
+    """Run a sweep of a jobs file uploaded under jobs/ (removed afterwards)."""
     sfn, s3 = client("stepfunctions"), client("s3")
     bucket = deployed_stack["results_bucket_name"]
-    key = f"jobs/{unique_name('empty')}.jsonl"
-    s3.put_object(Bucket=bucket, Key=key, Body=b"")
+    key = f"jobs/{unique_name('jobs')}.jsonl"
+    s3.put_object(Bucket=bucket, Key=key, Body=body)
     try:
-        desc = run(
-            sfn,
-            deployed_stack["sweep_state_machine_arn"],
-            {"jobs": {"jsonl": f"s3://{bucket}/{key}"}},
-        )
+        uri = f"s3://{bucket}/{key}"
+        return run(sfn, deployed_stack["sweep_state_machine_arn"], {"jobs": {"jsonl": uri}}), uri
     finally:
         s3.delete_object(Bucket=bucket, Key=key)
+
+
+def test_an_empty_jobs_file_fails_the_sweep_naming_the_file(
+    deployed_stack: dict[str, Any],
+) -> None:
+    desc, uri = run_jobs_file(deployed_stack, b"")
     assert desc["status"] == "FAILED"
     assert desc["error"] == "InvalidInputError"
-    assert (
-        desc["cause"] == f"jobs.jsonl: s3://{bucket}/{key} holds no job specs (the file is empty)"
-    )
-    assert list_keys(s3, bucket, f"runs/{desc['name']}/") == []
+    assert desc["cause"] == f"jobs.jsonl: {uri} holds no job specs (the file is empty)"
+    bucket = deployed_stack["results_bucket_name"]
+    assert list_keys(client("s3"), bucket, f"runs/{desc['name']}/") == []
 
 
 def test_a_jobs_file_runs_one_job_per_line(deployed_stack: dict[str, Any]) -> None:
-    sfn, s3 = client("stepfunctions"), client("s3")
-    bucket = deployed_stack["results_bucket_name"]
-    key = f"jobs/{unique_name('lines')}.jsonl"
-    s3.put_object(Bucket=bucket, Key=key, Body=b'{"size": 5}\n{"size": 6}\n')
-    try:
-        desc = run(
-            sfn,
-            deployed_stack["sweep_state_machine_arn"],
-            {"jobs": {"jsonl": f"s3://{bucket}/{key}"}},
-        )
-    finally:
-        s3.delete_object(Bucket=bucket, Key=key)
+    desc, _ = run_jobs_file(deployed_stack, b'{"size": 5}\n{"size": 6}\n')
     assert desc["status"] == "SUCCEEDED", desc.get("cause")
-    lines = report_lines(s3, bucket, desc["name"])
+    lines = report_lines(client("s3"), deployed_stack["results_bucket_name"], desc["name"])
     assert [line["summary"]["total_sum"] for line in lines] == [
         str(utf8_reference.total(5)),
         str(utf8_reference.total(6)),

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from fanout_cli import awsconfig
+from fanout_cli.main import main
 from fanout_cli.progress import MapCounts, ProgressPrinter
 from fanout_cli.sweep_follow import (
     JobFinder,
@@ -22,7 +25,17 @@ pytestmark = pytest.mark.unit
 
 T0 = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
 SWEEP = "arn:aws:states:us-east-1:123456789012:execution:fanout-sweep:sw-1"
-FANOUT = "arn:aws:states:us-east-1:123456789012:stateMachine:fanout-fanout"
+FANOUT = "arn:aws:states:us-east-1:123456789012:stateMachine:fanout-run"
+SWEEP_MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:fanout-sweep"
+OUTPUT = {
+    "sweep_id": "sw-1",
+    "verdict": "OK",
+    "jobs": 3,
+    "succeeded": 3,
+    "failed": 0,
+    "not_run": 0,
+    "report_s3_uri": "s3://b/runs/sw-1/sweep_report.jsonl",
+}
 
 
 def job_arn(name: str) -> str:
@@ -41,11 +54,18 @@ class FakeSweepService:
             job_arn("other"): {"size": 9, "sweep": {"run_id": "sw-2", "job": 0}},
         }
 
+    def start_execution(self, **kwargs: Any) -> dict[str, Any]:
+        self.started = kwargs
+        return {"executionArn": SWEEP, "startDate": T0}
+
     def describe_execution(self, executionArn: str) -> dict[str, Any]:
         if executionArn == SWEEP:
             self.poll += 1
             status = "RUNNING" if self.poll < 2 else "SUCCEEDED"
-            return {"executionArn": SWEEP, "status": status, "startDate": T0}
+            desc = {"executionArn": SWEEP, "status": status, "startDate": T0}
+            if status == "SUCCEEDED":
+                desc["output"] = json.dumps(OUTPUT)
+            return desc
         self.described.append(executionArn)
         return {"executionArn": executionArn, "input": json.dumps(self.inputs[executionArn])}
 
@@ -112,3 +132,40 @@ def test_the_progress_printer_takes_the_sweep_formatter() -> None:
         "RunJobs [############--------] 2/5 jobs done, 1 failed, 01:05 elapsed"
         " | job 4: chunks 7/10\n"
     )
+
+
+def test_fanout_sweep_starts_the_sweep_follows_it_and_prints_the_report(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sfn = FakeSweepService()
+    monkeypatch.setattr(awsconfig, "aws_client", lambda service, args, arn: sfn)
+    monkeypatch.setattr(time, "sleep", lambda seconds: None)
+    code = main(
+        [
+            "sweep",
+            "--repeat",
+            "3",
+            "--job",
+            '{"size": 8}',
+            "--check",
+            "identical",
+            "--name",
+            "sw-1",
+            "--sweep-state-machine-arn",
+            SWEEP_MACHINE,
+            "--state-machine-arn",
+            FANOUT,
+        ]
+    )
+    assert code == 0
+    assert sfn.started == {
+        "stateMachineArn": SWEEP_MACHINE,
+        "name": "sw-1",
+        "input": json.dumps({"jobs": {"repeat": 3, "job": {"size": 8}}, "check": "identical"}),
+    }
+    captured = capsys.readouterr()
+    assert captured.out == (
+        "sweep sw-1: 3 jobs, 3 succeeded, 0 failed, 0 not run\n"
+        "  report: s3://b/runs/sw-1/sweep_report.jsonl\n"
+    )
+    assert "| job 0: chunks 1/4 | job 1: planning" in captured.err

@@ -8,21 +8,19 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from fanout_cli import awsconfig
-from fanout_cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_STILL_RUNNING
-from fanout_cli.follow import FollowTimeout, recent_events
+from fanout_cli.follow import FollowOptions, follow_and_report
 from fanout_cli.jobs import JOBS_PREFIX, fits_inline, load_jobs, repeated_job, sweep_input
 from fanout_cli.options import Subparsers, add_aws_command, positive_float, positive_int
-from fanout_cli.progress import ProgressPrinter
 from fanout_cli.resolve import (
     UsageError,
     new_execution_name,
     validate_execution_name,
     validate_state_machine_arn,
 )
-from fanout_cli.summary import execution_failure, format_failure, parse_output
+from fanout_cli.summary import parse_output
 from fanout_cli.sweep_follow import JobFinder, follow_sweep, format_sweep_progress
 
 
@@ -130,8 +128,19 @@ def command(args: argparse.Namespace) -> int:
     started = sfn.start_execution(stateMachineArn=sweep_arn, name=name, input=json.dumps(payload))
     arn = started["executionArn"]
     print(f"started {arn}", file=sys.stderr)
-    return follow_and_report_sweep(
-        sfn, arn, JobFinder(fanout_arn, name), args, sys.stdout, sys.stderr
+    finder = JobFinder(fanout_arn, name)
+    options = FollowOptions(args.poll_interval, args.timeout, args.json)
+    return follow_and_report(
+        sfn,
+        arn,
+        options,
+        sys.stdout,
+        sys.stderr,
+        now=awsconfig.now,
+        sleep=time.sleep,
+        watch=lambda **kw: follow_sweep(sfn, arn, finder, **kw),
+        formatter=format_sweep_progress,
+        summary=lambda _arn, description, _limit: format_sweep_outcome(parse_output(description)),
     )
 
 
@@ -145,54 +154,3 @@ def format_sweep_outcome(output: dict[str, Any]) -> str:
     if output.get("digest"):
         lines.append(f"  every job's result has sha256 {output['digest']}")
     return "\n".join(lines)
-
-
-def follow_and_report_sweep(
-    sfn: Any,
-    arn: str,
-    finder: JobFinder,
-    args: argparse.Namespace,
-    out: TextIO,
-    err: TextIO,
-) -> int:
-    printer = ProgressPrinter(
-        err,
-        err.isatty(),
-        clock=lambda: awsconfig.now().timestamp(),
-        formatter=format_sweep_progress,
-    )
-    try:
-        description = follow_sweep(
-            sfn,
-            arn,
-            finder,
-            now=awsconfig.now,
-            sleep=time.sleep,
-            on_progress=printer.update,
-            poll_s=args.poll_interval,
-            timeout_s=args.timeout,
-        )
-    except FollowTimeout as exc:
-        printer.finish()
-        print(f"{exc}; it goes on. Check it with: fanout status {arn}", file=err)
-        return EXIT_STILL_RUNNING
-    except KeyboardInterrupt:
-        printer.finish()
-        print(f"stopped following; the sweep goes on: fanout status {arn}", file=err)
-        return EXIT_INTERRUPTED
-    printer.finish()
-    status = description["status"]
-    if status == "SUCCEEDED":
-        output = parse_output(description)
-        text = json.dumps(output, indent=2) if args.json else format_sweep_outcome(output)
-        print(text, file=out)
-        return EXIT_OK
-    error, cause = execution_failure(description, recent_events(sfn, arn))
-    if args.json:
-        print(
-            json.dumps({"execution_arn": arn, "status": status, "error": error, "cause": cause}),
-            file=out,
-        )
-    else:
-        print(format_failure(arn, description, error, cause), file=out)
-    return EXIT_FAILED

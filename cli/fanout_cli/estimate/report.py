@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from fanout_cli import prices
 from fanout_cli.estimate.cost import LABELS
@@ -45,9 +46,14 @@ class Estimate:
     notes: list[Note] = field(default_factory=list)
 
     def to_json(self) -> str:
-        data = asdict(self)
-        data["prices"] = {"region": prices.REGION, "read_on": prices.READ_ON, **prices.SOURCES}
-        return json.dumps(data, indent=2)
+        return json_with_prices(self)
+
+
+def json_with_prices(record: Any) -> str:
+    """A dataclass record as JSON, with the prices it was worked out with."""
+    data = asdict(record)
+    data["prices"] = {"region": prices.REGION, "read_on": prices.READ_ON, **prices.SOURCES}
+    return json.dumps(data, indent=2)
 
 
 def _seconds(value: float) -> str:

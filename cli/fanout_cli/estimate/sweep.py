@@ -9,15 +9,14 @@ child per job, whose RunJob task starts and awaits the job's fan-out execution.
 from __future__ import annotations
 
 import heapq
-import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from fanout_cli import prices
 from fanout_cli.estimate import estimate
 from fanout_cli.estimate.model import DEFAULT_MODEL
 from fanout_cli.estimate.notes import Note
-from fanout_cli.estimate.report import Estimate
+from fanout_cli.estimate.report import Estimate, json_with_prices
 
 # The deployment's default sweep_max_concurrency.
 DEFAULT_SWEEP_MAX_CONCURRENCY = 10
@@ -46,9 +45,7 @@ class SweepEstimate:
     notes: list[Note] = field(default_factory=list)
 
     def to_json(self) -> str:
-        data = asdict(self)
-        data["prices"] = {"region": prices.REGION, "read_on": prices.READ_ON, **prices.SOURCES}
-        return json.dumps(data, indent=2)
+        return json_with_prices(self)
 
 
 def makespan(durations: list[float], slots: int) -> float:
