@@ -63,3 +63,22 @@ def add_aws_command(
         help="read state_machine_arn from `terraform -chdir=DIR output -json`",
     )
     return parser
+
+
+def add_follow_options(parser: argparse.ArgumentParser) -> None:
+    """``--timeout``, ``--poll-interval`` and ``--json`` of a command that follows an execution."""
+    parser.add_argument(
+        "--timeout",
+        type=positive_float,
+        default=3600.0,
+        metavar="SECONDS",
+        help="stop following after this long (default: 3600); the execution goes on",
+    )
+    parser.add_argument(
+        "--poll-interval",
+        type=positive_float,
+        default=2.0,
+        metavar="SECONDS",
+        help="seconds between polls (default: 2)",
+    )
+    parser.add_argument("--json", action="store_true", help="print the outcome as JSON")

@@ -12,8 +12,8 @@ from fanout_cli.follow import FollowOptions, follow_and_report
 from fanout_cli.options import (
     Subparsers,
     add_aws_command,
+    add_follow_options,
     non_negative_int,
-    positive_float,
     positive_int,
 )
 from fanout_cli.resolve import build_input, new_execution_name, validate_execution_name
@@ -41,21 +41,7 @@ def add_parser(sub: Subparsers) -> None:
         metavar="DIGITS",
         help="print the number itself up to this many digits (default: 5000)",
     )
-    run.add_argument(
-        "--timeout",
-        type=positive_float,
-        default=3600.0,
-        metavar="SECONDS",
-        help="stop following after this long (default: 3600); the execution goes on",
-    )
-    run.add_argument(
-        "--poll-interval",
-        type=positive_float,
-        default=2.0,
-        metavar="SECONDS",
-        help="seconds between polls (default: 2)",
-    )
-    run.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    add_follow_options(run)
     run.set_defaults(func=command)
 
 

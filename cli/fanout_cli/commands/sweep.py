@@ -13,7 +13,7 @@ from typing import Any
 from fanout_cli import awsconfig
 from fanout_cli.follow import FollowOptions, follow_and_report
 from fanout_cli.jobs import JOBS_PREFIX, fits_inline, load_jobs, repeated_job, sweep_input
-from fanout_cli.options import Subparsers, add_aws_command, positive_float, positive_int
+from fanout_cli.options import Subparsers, add_aws_command, add_follow_options, positive_int
 from fanout_cli.resolve import (
     UsageError,
     new_execution_name,
@@ -55,21 +55,7 @@ def add_parser(sub: Subparsers) -> None:
         "results_bucket_name output of --terraform-dir)",
     )
     sweep.add_argument("--name", help="sweep execution name (default: sweep-<time>-<random>)")
-    sweep.add_argument(
-        "--timeout",
-        type=positive_float,
-        default=3600.0,
-        metavar="SECONDS",
-        help="stop following after this long (default: 3600); the sweep goes on",
-    )
-    sweep.add_argument(
-        "--poll-interval",
-        type=positive_float,
-        default=2.0,
-        metavar="SECONDS",
-        help="seconds between polls (default: 2)",
-    )
-    sweep.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    add_follow_options(sweep)
     sweep.set_defaults(func=command)
 
 
