@@ -14,7 +14,7 @@ import uuid
 from typing import Any
 
 from fanout import bigint
-from tests.support.utf8_reference import total
+from oracle.utf8_count import total
 
 DEFAULT_JOB_SIZES = (1024, 2048, 3072, 4096, 5120)
 
