@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from emulation.localstack_fanout_ext.localstack_fanout_ext.batch_rules import (
+from localstack_fanout_ext.batch_rules import (
     AttemptOutcome,
     ImageNotEmulated,
     LocalImage,
