@@ -10,6 +10,8 @@ STAGES = ("Plan", "FanOut", "Reduce")
 
 def _end_to_end(ax: Any, rows: list[dict[str, Any]]) -> None:
     """Cold and warm wall time side by side per size (log scale: sizes span decades)."""
+    from matplotlib.ticker import FuncFormatter, LogLocator
+
     width = 0.38
     for offset, phase, colour in ((-width / 2, "cold", "C0"), (width / 2, "warm", "C1")):
         walls = [row[phase]["wall_s"] for row in rows]
@@ -18,6 +20,9 @@ def _end_to_end(ax: Any, rows: list[dict[str, Any]]) -> None:
         for x, wall in zip(xs, walls, strict=True):
             ax.text(x, wall, f"{wall:.1f}", ha="center", va="bottom", fontsize=7)
     ax.set_yscale("log")
+    ax.yaxis.set_major_locator(LogLocator(subs=(1, 2, 5)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
     ax.set_xticks(range(len(rows)), [f"{r['size']:,}" for r in rows])
     ax.set_xlabel("size (items)")
     ax.set_ylabel("seconds, wall (log)")
