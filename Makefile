@@ -75,7 +75,7 @@ localstack-stop: $(STAMP) ## Stop the embedded LocalStack
 localstack-status: $(STAMP) ## Is the embedded LocalStack running?
 	$(PYTHON) -m emulation.lsctl status
 
-bench: $(STAMP) ## Benchmark: kernels side by side, end-to-end sizes 1024/10000/100000 (figures + PNG)
+bench: $(STAMP) ## Benchmark: kernels, end to end cold and warm for sizes 1024 to 10^6, children/s of a noop run (figures + PNG)
 	$(PYTHON) -m emulation.lsctl install
 	$(PYTHON) -m bench.run
 

@@ -272,7 +272,7 @@ variable "default_workload" {
       [for f in fileset("${path.module}/lambda_src/fanout/workloads", "*.py") : trimsuffix(f, ".py") if !startswith(f, "_") && f != "base.py"],
       var.default_workload
     )
-    error_message = "default_workload must name a workload module in lambda_src/fanout/workloads/ (bundled: utf8_count, repro_check); base and modules starting with _ are not workloads."
+    error_message = "default_workload must name a workload module in lambda_src/fanout/workloads/ (bundled: noop, repro_check, utf8_count); base and modules starting with _ are not workloads."
   }
 }
 

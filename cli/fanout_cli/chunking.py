@@ -6,8 +6,8 @@ with ``fanout.validation.choose_chunk_size``): ``fanout estimate`` relies on the
 to predict the plan the deployment will make. tests/unit/test_cli_chunking.py
 compares the two.
 
-The rule for ``utf8_count``: the fast kernel takes ``max(64, ceil(size / 200))``
-items per chunk (about 200 children); the reference kernel as many items as keep
+The rule for ``utf8_count``: the fast kernel takes ``max(64, ceil(size / 16))``
+items per chunk (about 16 children); the reference kernel as many items as keep
 the heaviest chunk within a 30 s budget (by the plan's own rough model, 17 s at
 i = 512 growing as i**5), but no more than ``ceil(size / 16)``; then at least
 ``ceil(size / MAX_CHUNKS)``, at most ``MAX_CHUNK_SIZE`` and ``size``.
@@ -19,7 +19,7 @@ import math
 from collections.abc import Iterator
 
 MIN_DEFAULT_CHUNK_SIZE = 64
-TARGET_CHUNKS = 200
+TARGET_CHUNKS = 16
 # The deployment's defaults (Terraform variables max_chunk_size, max_chunks,
 # max_size; Lambda env MAX_CHUNK_SIZE, MAX_CHUNKS, MAX_SIZE).
 DEFAULT_MAX_CHUNK_SIZE = 100_000

@@ -7,6 +7,7 @@ import json
 import logging
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from fanout import faults, s3io
@@ -22,6 +23,11 @@ logger = logging.getLogger(__name__)
 
 # A partial larger than this (bytes of JSON) goes to S3 instead of the state payload.
 MAX_INLINE_PARTIAL_BYTES = 32 * 1024
+# Partials the reducer reads from S3 at once. A read mostly waits on the network, and a
+# boto3 client is thread-safe (https://boto3.amazonaws.com/v1/documentation/api/latest/guide/clients.html#multithreading-or-multiprocessing-with-clients);
+# botocore keeps at most 10 connections per client (max_pool_connections), so more threads
+# would only queue.
+PARTIAL_READ_THREADS = 8
 _HEX = re.compile(r"-?[0-9a-f]+")
 
 
@@ -188,6 +194,14 @@ def read_child_records(
     return manifest, records
 
 
+def load_partials(s3: Any, bucket: str, outputs: list[dict[str, Any]], encoding: str) -> list[Any]:
+    """Every chunk's partial, in chunk order; those stored in S3 are read concurrently."""
+    if sum("value_key" in out for out in outputs) < 2:
+        return [_load_partial(s3, bucket, out, encoding) for out in outputs]
+    with ThreadPoolExecutor(PARTIAL_READ_THREADS, thread_name_prefix="partials") as pool:
+        return list(pool.map(lambda out: _load_partial(s3, bucket, out, encoding), outputs))
+
+
 def reduce_step(s3: Any, event: dict[str, Any]) -> dict[str, Any]:
     try:
         plan = event["plan"]
@@ -209,7 +223,7 @@ def reduce_step(s3: Any, event: dict[str, Any]) -> dict[str, Any]:
     )
     outputs = reconcile(planned, records, manifest.files.get("PENDING", []))
     workload = REGISTRY[run["workload"]]
-    partials = [_load_partial(s3, bucket, out, workload.PARTIAL_ENCODING) for out in outputs]
+    partials = load_partials(s3, bucket, outputs, workload.PARTIAL_ENCODING)
     summary = workload.reduce(run["params"], partials)
     result_text = summary.pop("result_text", None)
     if result_text is None:

@@ -34,8 +34,9 @@ def test_default_chunk_size_of_the_contract_example() -> None:
     [
         (10, Limits(), 10),  # never more than size
         (64, Limits(), 64),
-        (12_800, Limits(), 64),
-        (1_000_000, Limits(), 5000),  # about 200 children
+        (1024, Limits(), 64),
+        (12_800, Limits(), 800),
+        (1_000_000, Limits(), 62_500),  # about 16 children
         (1_000_000, Limits(max_chunk_size=1000, max_chunks=10_000), 1000),  # capped
         (5000, Limits(max_chunks=10), 500),  # MAX_CHUNKS respected
     ],

@@ -16,16 +16,16 @@ LIMITS = [Limits(), Limits(max_chunk_size=100, max_chunks=50), Limits(max_chunk_
 
 
 def test_rule_written_out() -> None:
-    assert default_chunk_size(1024) == 64  # max(64, ceil(1024/200) = 6)
-    assert default_chunk_size(12_801) == 65  # ceil(12801/200) = 64.005 -> 65
-    assert default_chunk_size(1_000_000) == 5000
+    assert default_chunk_size(1024) == 64  # max(64, ceil(1024/16) = 64)
+    assert default_chunk_size(1025) == 65  # ceil(1025/16) = 64.06 -> 65
+    assert default_chunk_size(1_000_000) == 62_500
     assert default_chunk_size(10) == 10  # never more than size
     assert default_chunk_size(1024, kernel="reference") == 1
     # reference, 200 items: heaviest item 17 * (199/512)**5 = 0.152 s -> 30 // 0.152 = 197
     # items fit the 30 s budget, but at least 16 children: min(197, ceil(200/16) = 13)
     assert default_chunk_size(200, kernel="reference") == 13
     assert default_chunk_size(1_000_000, max_chunk_size=1000) == 1000
-    assert default_chunk_size(1_000_000, max_chunks=100) == 10_000  # ceil(1e6 / 100)
+    assert default_chunk_size(1_000_000, max_chunks=10) == 100_000  # ceil(1e6 / 10)
 
 
 @pytest.mark.parametrize("limits", LIMITS, ids=["defaults", "small", "tiny-chunks"])

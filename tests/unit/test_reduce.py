@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+import time
 from typing import Any
 
 import pytest
@@ -82,6 +84,37 @@ def test_large_partials_travel_through_s3(pipeline: Pipeline, fake_s3: FakeS3) -
     assert out["digits"] == len(expected)
     assert out["sha256"] == hashlib.sha256(expected.encode()).hexdigest()
     assert fake_s3.text("fanout-unit-results", "runs/big/result.txt") == expected
+
+
+def test_partials_in_s3_are_read_concurrently_and_the_total_stays_exact(
+    pipeline: Pipeline, fake_s3: FakeS3, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a run whose later chunks keep their partials in S3, and an S3 whose reads of
+    # partials take a while (as over a network)
+    plan = pipeline.plan({"size": 40_000, "chunk_size": 5000}, name="slow")
+    results = pipeline.compute_all(plan)
+    assert sum(1 for r in results if r.output and "value_key" in r.output) >= 4
+    lock, in_flight, most = threading.Lock(), [0], [0]
+    read = fake_s3.get_object
+
+    def slow_read(**kw: Any) -> dict[str, Any]:
+        if "/partials/" not in kw["Key"]:
+            return read(**kw)
+        with lock:
+            in_flight[0] += 1
+            most[0] = max(most[0], in_flight[0])
+        time.sleep(0.05)
+        with lock:
+            in_flight[0] -= 1
+        return read(**kw)
+
+    monkeypatch.setattr(fake_s3, "get_object", slow_read)
+    # WHEN reduced
+    out = pipeline.reduce(plan, results)
+    # THEN several partials were read at once, and the total is still exact
+    assert most[0] > 1
+    expected = utf8_reference.decimal(utf8_reference.total(40_000))
+    assert out["sha256"] == hashlib.sha256(expected.encode()).hexdigest()
 
 
 def test_total_sum_left_out_past_the_digit_limit(
