@@ -41,6 +41,7 @@ DOC_RULES = [
         ("*", "", True),
         ("*", None, True),
         ("1*", None, False),
+        ("N*", None, False),  # a missing value is only matched by "*"
         ("Host EC2*", "Host EC2 (instance i-1) terminated.", True),
         ("host ec2*", "Host EC2 (instance i-1) terminated.", False),
     ],
@@ -88,6 +89,17 @@ def test_no_matching_rule_means_retry() -> None:
 )
 def test_attempts_bound_the_retries(strategy: dict | None, attempt: int, retried: bool) -> None:
     assert should_retry(strategy, attempt, PROGRAM_FAILURE) is retried
+
+
+def test_a_timed_out_attempt_is_not_retried() -> None:
+    # https://docs.aws.amazon.com/batch/latest/userguide/job_timeouts.html: "If a job is
+    # terminated for exceeding the timeout duration, it isn't retried"
+    timed_out = AttemptOutcome(
+        "Job attempt duration exceeded timeout", exit_code=143, timed_out=True
+    )
+    strategy = {"attempts": 3, "evaluateOnExit": [{"onReason": "*", "action": "RETRY"}]}
+    assert should_retry(strategy, 1, timed_out) is False
+    assert should_retry(strategy, 1, PROGRAM_FAILURE) is True
 
 
 def test_ref_placeholders_take_the_parameters() -> None:

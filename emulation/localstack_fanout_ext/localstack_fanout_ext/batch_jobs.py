@@ -289,7 +289,7 @@ def _run(job: Job, attempt: int) -> AttemptOutcome:
         job.last_container = container
         if result.exit_code == 0 and job.cancelled is None:
             _finish(job, "SUCCEEDED", result.status_reason)
-    return AttemptOutcome(result.status_reason, result.reason, result.exit_code)
+    return AttemptOutcome(result.status_reason, result.reason, result.exit_code, result.timed_out)
 
 
 # --------------------------------------------------------------------------- API

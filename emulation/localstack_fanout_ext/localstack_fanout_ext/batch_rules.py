@@ -19,6 +19,8 @@ from typing import Any
 # * "If evaluateOnExit is specified, but none of the retry strategies match, then the job is
 #   retried" (while attempts remain);
 # * "Jobs that are cancelled or terminated aren't retried."
+# https://docs.aws.amazon.com/batch/latest/userguide/job_timeouts.html: "If a job is terminated
+# for exceeding the timeout duration, it isn't retried", whatever the retry strategy says.
 # A value the attempt does not have (no exit code after a host failure, say) is matched as the
 # empty string, so only "*" matches it: AWS does not document this case.
 
@@ -37,6 +39,7 @@ class AttemptOutcome:
     status_reason: str
     reason: str | None = None
     exit_code: int | None = None
+    timed_out: bool = False  # stopped for exceeding attemptDurationSeconds
 
 
 def retry_action(strategy: dict[str, Any] | None, outcome: AttemptOutcome) -> str:
@@ -57,6 +60,8 @@ def retry_action(strategy: dict[str, Any] | None, outcome: AttemptOutcome) -> st
 def should_retry(strategy: dict[str, Any] | None, attempt: int, outcome: AttemptOutcome) -> bool:
     """Whether a failed attempt number ``attempt`` (1-based) is followed by another one."""
     attempts = int((strategy or {}).get("attempts") or 1)
+    if outcome.timed_out:
+        return False
     return attempt < attempts and retry_action(strategy, outcome) == "RETRY"
 
 

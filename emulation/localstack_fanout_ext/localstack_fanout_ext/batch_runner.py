@@ -51,7 +51,7 @@ DEFAULT_LOG_GROUP = "/aws/batch/job"
 CONTAINER_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 KILL_GRACE_SECONDS = 30.0
 # AWS's pages do not quote the statusReason of a timed-out attempt; this is the wording users
-# report from DescribeJobs. A timed-out attempt is a failed attempt: the retry strategy applies.
+# report from DescribeJobs. A timed-out job is not retried (job_timeouts.html; batch_rules).
 TIMEOUT_REASON = "Job attempt duration exceeded timeout"
 EXITED_REASON = "Essential container in task exited"
 
@@ -66,6 +66,7 @@ class AttemptResult:
     log_stream: str | None = None
     task_arn: str | None = None
     started: bool = False
+    timed_out: bool = False
 
 
 @dataclass
@@ -320,4 +321,4 @@ def _supervise(
     exit_code = code if code >= 0 else 128 - code  # as Docker reports a signal: 128 + number
     if not keep_exit_code:
         return AttemptResult(reason or EXITED_REASON)
-    return AttemptResult(reason or EXITED_REASON, exit_code)
+    return AttemptResult(reason or EXITED_REASON, exit_code, timed_out=reason == TIMEOUT_REASON)
