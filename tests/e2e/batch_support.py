@@ -20,6 +20,10 @@ JOB_RETRIES = "https://docs.aws.amazon.com/batch/latest/userguide/job_retries.ht
 JOB_TIMEOUTS = "https://docs.aws.amazon.com/batch/latest/userguide/job_timeouts.html"
 JOB_ENV_VARS = "https://docs.aws.amazon.com/batch/latest/userguide/job_env_vars.html"
 AWSLOGS = "https://docs.aws.amazon.com/batch/latest/userguide/using_awslogs.html"
+CONTAINER_OVERRIDES = (
+    "https://docs.aws.amazon.com/batch/latest/APIReference/API_ContainerOverrides.html"
+)
+ECS_STOP_TASK = "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_StopTask.html"
 FINAL = ("SUCCEEDED", "FAILED")
 
 
@@ -139,6 +143,23 @@ def delete_queue(batch: Any, name: str) -> None:
     wait_status(batch, "jq", name, "VALID")
     batch.delete_job_queue(jobQueue=name)
     wait_status(batch, "jq", name, "DELETED")
+
+
+@contextlib.contextmanager
+def own_queue(batch: Any, network: tuple[str, str], max_vcpus: int) -> Iterator[tuple[str, str]]:
+    """A job queue on its own compute environment with ``max_vcpus``: (queue, environment)."""
+    environment = create_environment(batch, *network, max_vcpus=max_vcpus)
+    queue = create_queue(batch, environment)
+    try:
+        yield queue, environment
+    finally:
+        if batch.describe_job_queues(jobQueues=[queue])["jobQueues"][0]["status"] != "DELETED":
+            delete_queue(batch, queue)
+        delete_environment(batch, environment)
+
+
+def status(batch: Any, job_id: str) -> str:
+    return batch.describe_jobs(jobs=[job_id])["jobs"][0]["status"]
 
 
 def delete_environment(batch: Any, name: str) -> None:

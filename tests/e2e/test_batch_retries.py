@@ -113,15 +113,21 @@ def test_attempt_timeout_stops_the_job(
     batch: Any, batch_queue: str, job_definition: Callable[..., str], localstack_endpoint: str
 ) -> None:
     # JOB_TIMEOUTS: attemptDurationSeconds after startedAt the container gets SIGTERM (and SIGKILL
-    # 30 s later); settings make the 60 s minimum last 0.6 s here
+    # 30 s later); settings make the 60 s minimum last 0.6 s here. "If a job is terminated for
+    # exceeding the timeout duration, it isn't retried", though attempts remain.
     arn = job_definition(
-        bs.python_job("import time; time.sleep(60)", timeout={"attemptDurationSeconds": 60})
+        bs.python_job(
+            "import time; time.sleep(60)",
+            timeout={"attemptDurationSeconds": 60},
+            retryStrategy={"attempts": 2},
+        )
     )
     with bs.emulator_settings(localstack_endpoint, timeoutScale=0.01):
         job, _ = run_job(batch, batch_queue, arn)
     assert job["status"] == "FAILED"
     assert job["statusReason"] == "Job attempt duration exceeded timeout"
-    assert job["attempts"][0]["container"]["exitCode"] == 143  # 128 + SIGTERM
+    [attempt] = job["attempts"]
+    assert attempt["container"]["exitCode"] == 143  # 128 + SIGTERM
     # a timeout given at submission replaces the job definition's, and is checked the same way
     with pytest.raises(ClientError, match="at least 60"):
         batch.submit_job(
@@ -136,7 +142,8 @@ def test_terminate_running_job_fails_it_without_retry(
     batch: Any, batch_queue: str, job_definition: Callable[..., str]
 ) -> None:
     # API reference TerminateJob: STARTING or RUNNING jobs are terminated (FAILED); JOB_RETRIES:
-    # terminated jobs are not retried. CancelJob leaves a RUNNING job alone.
+    # terminated jobs are not retried. CancelJob leaves a RUNNING job alone. The task is stopped
+    # as ECS_STOP_TASK does: SIGTERM (exit code 128 + 15), SIGKILL 30 s later.
     arn = job_definition(
         bs.python_job("import time; time.sleep(30)", retryStrategy={"attempts": 3})
     )
@@ -151,7 +158,8 @@ def test_terminate_running_job_fails_it_without_retry(
     batch.terminate_job(jobId=job_id, reason="stopped by the test")
     job, _ = bs.wait_job(batch, job_id)
     assert (job["status"], job["statusReason"]) == ("FAILED", "stopped by the test")
-    assert len(job["attempts"]) == 1
+    [attempt] = job["attempts"]
+    assert attempt["container"]["exitCode"] == 143
 
 
 def test_cancel_runnable_job(
@@ -201,6 +209,30 @@ def test_cancel_runnable_job(
         ):
             bs.delete_queue(batch, batch_queue)
         bs.delete_environment(batch, environment)
+
+
+def test_running_jobs_use_up_max_vcpus(
+    batch: Any, batch_network: tuple[str, str], job_definition: Callable[..., str]
+) -> None:
+    # JOB_STATES: RUNNABLE jobs start "as soon as sufficient resources are available"; a compute
+    # environment's maxvCpus (API reference ComputeResource) bounds the vCPUs of its running jobs
+    with bs.own_queue(batch, batch_network, max_vcpus=1) as (queue, _):
+        first = batch.submit_job(
+            jobName="first",
+            jobQueue=queue,
+            jobDefinition=job_definition(bs.python_job("import time; time.sleep(30)")),
+        )["jobId"]
+        bs.wait_until(lambda: bs.status(batch, first) == "RUNNING", "the first job RUNNING")
+        second = batch.submit_job(
+            jobName="second", jobQueue=queue, jobDefinition=job_definition(bs.python_job("1"))
+        )["jobId"]
+        bs.wait_until(lambda: bs.status(batch, second) == "RUNNABLE", "the second job RUNNABLE")
+        bs.holds(  # over several scheduling rounds: the first job holds the only vCPU
+            lambda: bs.status(batch, second) == "RUNNABLE", "the second job waiting", seconds=1.0
+        )
+        batch.terminate_job(jobId=first, reason="make room")
+        job, _ = bs.wait_job(batch, second)
+        assert job["status"] == "SUCCEEDED"
 
 
 def test_jobs_wait_for_an_enabled_compute_environment(
