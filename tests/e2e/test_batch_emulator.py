@@ -20,7 +20,7 @@ from tests.e2e import batch_support as bs
 from tests.e2e.batch_support import run_job
 from tests.e2e.stack import assume_role_policy, unique_name
 from tests.e2e.test_sfn_patches import run, state_machine
-from tests.support import aws_fixtures
+from tests.support.aws_shapes import assert_describe_jobs_shape
 
 # Emulator settings and injected faults are LocalStack-wide: one worker runs every Batch test.
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("batch")]
@@ -148,17 +148,15 @@ def test_job_passes_the_documented_states_and_logs(
     localstack_endpoint: str,
 ) -> None:
     # JOB_STATES: SUBMITTED -> RUNNABLE (no dependencies) -> STARTING -> RUNNING -> SUCCEEDED;
-    # JOB_ENV_VARS; AWSLOGS: group /aws/batch/job, stream <job definition>/default/<task id>
+    # JOB_ENV_VARS; AWSLOGS: group /aws/batch/job, stream <job definition>/default/<task id>;
+    # CONTAINER_OVERRIDES: an override's variable replaces the job definition's of that name
     code = (
         "import os; print(*[os.environ[k] for k in ('AWS_BATCH_JOB_ID', 'AWS_BATCH_JOB_ATTEMPT',"
-        " 'AWS_BATCH_JQ_NAME', 'AWS_BATCH_CE_NAME', 'FROM_DEFINITION', 'FROM_OVERRIDE')],"
-        " 'Ref::size', sep='|')"
+        " 'AWS_BATCH_JQ_NAME', 'AWS_BATCH_CE_NAME', 'FROM_DEFINITION', 'FROM_OVERRIDE',"
+        " 'OVERRIDDEN')], 'Ref::size', sep='|')"
     )
-    arguments = bs.python_job(
-        code,
-        parameters={"size": "10"},
-        container={"environment": [{"name": "FROM_DEFINITION", "value": "d"}]},
-    )
+    defined = [{"name": "FROM_DEFINITION", "value": "d"}, {"name": "OVERRIDDEN", "value": "d"}]
+    arguments = bs.python_job(code, parameters={"size": "10"}, container={"environment": defined})
     arn = job_definition(arguments)
     with bs.emulator_settings(localstack_endpoint, stateSeconds=0.4):
         job, seen = run_job(
@@ -166,7 +164,12 @@ def test_job_passes_the_documented_states_and_logs(
             batch_queue,
             arn,
             parameters={"size": "1500"},
-            containerOverrides={"environment": [{"name": "FROM_OVERRIDE", "value": "o"}]},
+            containerOverrides={
+                "environment": [
+                    {"name": "FROM_OVERRIDE", "value": "o"},
+                    {"name": "OVERRIDDEN", "value": "o"},
+                ]
+            },
         )
     assert seen == ["SUBMITTED", "RUNNABLE", "STARTING", "RUNNING", "SUCCEEDED"]
     assert job["statusReason"] == "Essential container in task exited"
@@ -181,24 +184,30 @@ def test_job_passes_the_documented_states_and_logs(
     ]
     ce_name = ce[0]["computeEnvironment"].rsplit("/", 1)[-1]
     assert bs.log_lines(batch_logs, stream) == [
-        f"{job['jobId']}|1|{batch_queue}|{ce_name}|d|o|1500"
+        f"{job['jobId']}|1|{batch_queue}|{ce_name}|d|o|o|1500"
     ]
+    environment = {v["name"]: v["value"] for v in job["container"]["environment"]}
+    assert (environment["FROM_DEFINITION"], environment["OVERRIDDEN"]) == ("d", "o")
 
 
 def test_describe_jobs_has_the_shape_of_aws_example(
     batch: Any, batch_queue: str, job_definition: Callable[..., str]
 ) -> None:
-    # the DescribeJobs example of the AWS CLI reference: same keys, same types
-    [example] = aws_fixtures.load("batch/describe_jobs")["jobs"]
+    # the DescribeJobs example of the AWS CLI reference (a SUBMITTED job): its keys, at every
+    # depth, with the same types, while the job waits and once it has ended
     arn = job_definition(
         bs.python_job("print(1)", container={"resourceRequirements": [], "vcpus": 1, "memory": 128})
     )
-    job, _ = run_job(batch, batch_queue, arn)
-    for key, value in example.items():
-        assert isinstance(job[key], type(value)), key
-    for key, value in example["container"].items():
-        assert isinstance(job["container"][key], type(value)), key
-    assert job["jobDefinition"] == arn
+    job_id = batch.submit_job(
+        jobName=unique_name("shape"), jobQueue=batch_queue, jobDefinition=arn
+    )["jobId"]
+    submitted = batch.describe_jobs(jobs=[job_id])
+    assert submitted["jobs"][0]["status"] in ("SUBMITTED", "RUNNABLE")
+    assert_describe_jobs_shape(submitted)
+    bs.wait_job(batch, job_id)
+    ended = batch.describe_jobs(jobs=[job_id])
+    assert_describe_jobs_shape(ended)
+    assert ended["jobs"][0]["jobDefinition"] == arn
 
 
 @pytest.mark.parametrize(
