@@ -248,7 +248,6 @@ def job_definition(batch: Any) -> Iterator[Callable[..., str]]:
 
 
 def run_job(batch: Any, batch_queue: str, job_definition: str, **kwargs: Any) -> tuple[dict, list]:
-    job = batch.submit_job(
-        jobName=unique_name("job"), jobQueue=batch_queue, jobDefinition=job_definition, **kwargs
-    )
+    kwargs.setdefault("jobName", unique_name("job"))
+    job = batch.submit_job(jobQueue=batch_queue, jobDefinition=job_definition, **kwargs)
     return wait_job(batch, job["jobId"])

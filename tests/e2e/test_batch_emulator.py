@@ -210,6 +210,28 @@ def test_describe_jobs_has_the_shape_of_aws_example(
     assert ended["jobs"][0]["jobDefinition"] == arn
 
 
+def test_list_jobs_by_name_ignores_case_and_status(
+    batch: Any, batch_queue: str, job_definition: Callable[..., str]
+) -> None:
+    # API reference ListJobs: without a status only RUNNING jobs are listed; the JOB_NAME filter
+    # is "a case-insensitive match for the job name", a prefix when it ends with "*", and "when
+    # the filter is used, jobStatus is ignored"
+    name = unique_name("Listed")
+    job, _ = run_job(batch, batch_queue, job_definition(bs.python_job("1")), jobName=name)
+    assert job["status"] == "SUCCEEDED"
+
+    def listed(**kwargs: Any) -> list[str]:
+        summaries = batch.list_jobs(jobQueue=batch_queue, **kwargs)["jobSummaryList"]
+        return [summary["jobId"] for summary in summaries]
+
+    assert job["jobId"] not in listed()
+    for value in (name.lower(), name.upper()[:-4] + "*"):
+        by_name = [{"name": "JOB_NAME", "values": [value]}]
+        assert listed(jobStatus="RUNNING", filters=by_name) == [job["jobId"]], value
+    with pytest.raises(ClientError, match="BEFORE_CREATED_AT"):
+        listed(filters=[{"name": "BEFORE_CREATED_AT", "values": ["0"]}])
+
+
 @pytest.mark.parametrize(
     ("image", "command", "reason"),
     [

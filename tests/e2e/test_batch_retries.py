@@ -181,9 +181,9 @@ def test_cancel_runnable_job(
             )
         )
         job_id = batch.submit_job(jobName="big", jobQueue=batch_queue, jobDefinition=arn)["jobId"]
-        bs.wait_until(
-            lambda: batch.describe_jobs(jobs=[job_id])["jobs"][0]["status"] == "RUNNABLE",
-            "RUNNABLE",
+        bs.wait_until(lambda: bs.status(batch, job_id) == "RUNNABLE", "RUNNABLE")
+        bs.holds(  # over several scheduling rounds: 2 vCPUs never fit in maxvCpus 1
+            lambda: bs.status(batch, job_id) == "RUNNABLE", "the job staying RUNNABLE", seconds=1.0
         )
         listed = batch.list_jobs(jobQueue=batch_queue, jobStatus="RUNNABLE")["jobSummaryList"]
         assert [summary["jobId"] for summary in listed] == [job_id]

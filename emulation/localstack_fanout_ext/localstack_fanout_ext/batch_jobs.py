@@ -29,6 +29,7 @@ from localstack_fanout_ext.batch_control import (
 )
 from localstack_fanout_ext.batch_rules import (
     AttemptOutcome,
+    glob_matches,
     merge_environment,
     should_retry,
     substitute_parameters,
@@ -314,10 +315,14 @@ def list_jobs(store: BatchStore, request: dict[str, Any]) -> dict[str, Any]:
         if request.get("jobQueue")
         else None
     )
-    wanted = request.get("jobStatus") or ("RUNNING" if not request.get("filters") else None)
-    name_filter = next(
-        (f["values"][0] for f in request.get("filters") or [] if f.get("name") == "JOB_NAME"), None
-    )
+    # API reference ListJobs: only RUNNING jobs without a status; "When the filter is used,
+    # jobStatus is ignored"; JOB_NAME is "a case-insensitive match for the job name" (a prefix
+    # when it ends with "*"). The emulator has no other filter.
+    filters = request.get("filters") or []
+    for unknown in [f.get("name") for f in filters if f.get("name") != "JOB_NAME"]:
+        raise BatchClientError(f"ListJobs filter {unknown} is not supported by the Batch emulator")
+    wanted = None if filters else request.get("jobStatus") or "RUNNING"
+    name_filter = next((f["values"][0] for f in filters), None)
     with STORES.lock:
         summaries = []
         for job in sorted(store.jobs.values(), key=lambda j: j.created_at, reverse=True):
@@ -337,7 +342,7 @@ def list_jobs(store: BatchStore, request: dict[str, Any]) -> dict[str, Any]:
 
 
 def _name_matches(pattern: str, name: str) -> bool:
-    return name.startswith(pattern[:-1]) if pattern.endswith("*") else name == pattern
+    return glob_matches(pattern.lower(), name.lower())
 
 
 def _summary(job: Job) -> dict[str, Any]:
