@@ -18,11 +18,11 @@ from fanout.errors import (
     abbreviate_ids,
     truncate_cause,
 )
-from fanout.resultwriter import chunk_id_of, decode_field
+from fanout.resultwriter import chunk_id_of, latest_records, output_of
 from fanout.types import Chunk
 
 FAILED_STATUSES = ("FAILED", "TIMED_OUT", "ABORTED")
-PENDING_STATUSES = ("PENDING", "RUNNING")
+PENDING_STATUSES = ("PENDING", "PENDING_REDRIVE", "RUNNING")
 _SHOWN_FAILURES = 10
 
 
@@ -39,7 +39,8 @@ def reconcile(
     """The compute outputs of all planned chunks, in chunk order.
 
     ``records`` are (status of the file it came from, child record) pairs; a record's own
-    "Status" wins over its file's. Raises ChunkFailedError, PendingChunksError,
+    "Status" wins over its file's, and a child recorded by several attempts of a redriven
+    map run counts once, by its latest attempt. Raises ChunkFailedError, PendingChunksError,
     ResultFormatError, DuplicateChunkError or ChunksMissingError.
     """
     by_id = {c["chunk_id"]: c for c in planned}
@@ -47,7 +48,7 @@ def reconcile(
     pending: list[int | None] = []
     succeeded: dict[int, list[dict[str, Any]]] = defaultdict(list)
 
-    for file_status, record in records:
+    for file_status, record in latest_records(records):
         status = str(record.get("Status") or file_status)
         if "Status" not in record and "Output" not in record and "chunk_id" in record:
             # A COMPACT-transformed record: the child output itself.
@@ -60,7 +61,7 @@ def reconcile(
             continue
         if status != "SUCCEEDED":
             raise ResultFormatError(f"child record with unknown Status {status!r}")
-        output = decode_field(record, "Output")
+        output = output_of(record)
         if not isinstance(output, dict):
             chunk_id = chunk_id_of(record)
             raise ResultFormatError(

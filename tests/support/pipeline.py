@@ -27,17 +27,23 @@ class ChildResult:
     error: str | None = None
     cause: str | None = None
     attempts: int = 1
+    # Which child execution this is (default: one per result) and which redrive attempt.
+    child_name: str | None = None
+    redrive_count: int = 0
 
 
 def child_record(result: ChildResult, name: str, index: int) -> dict[str, Any]:
-    """One child execution as ResultWriter writes it (Transformation NONE)."""
+    """One child execution as ResultWriter writes it (Transformation NONE), with the key set
+    of AWS's records (tests/fixtures/aws/states/resultwriter_*; test_resultwriter_aws
+    keeps the two equal)."""
+    child = result.child_name or f"{name}-{index}"
     record: dict[str, Any] = {
-        "ExecutionArn": f"{EXECUTION_ARN}:{name}-{index}",
+        "ExecutionArn": f"{EXECUTION_ARN}:{child}",
         "Input": json.dumps(result.child_input),
         "InputDetails": {"Included": True},
-        "Name": f"{name}-{index}",
-        "RedriveCount": 0,
-        "RedriveStatus": "NOT_REDRIVABLE",
+        "Name": child,
+        "OutputDetails": {"Included": True},
+        "RedriveCount": result.redrive_count,
         "StartDate": "2026-01-01T00:00:00.000Z",
         "StateMachineArn": "arn:aws:states:us-east-1:000000000000:stateMachine:fanout/map",
         "Status": result.status,
@@ -45,11 +51,13 @@ def child_record(result: ChildResult, name: str, index: int) -> dict[str, Any]:
     }
     if result.status == "SUCCEEDED":
         record["Output"] = json.dumps(result.output)
-        record["OutputDetails"] = {"Included": True}
+        record["RedriveStatus"] = "NOT_REDRIVABLE"
+        record["RedriveStatusReason"] = "Execution is SUCCEEDED and cannot be redriven"
     else:
         record["Error"] = result.error
         record["Cause"] = result.cause
-    return record
+        record["RedriveStatus"] = "REDRIVABLE_BY_MAP_RUN"
+    return dict(sorted(record.items()))
 
 
 def write_result_writer(
@@ -85,6 +93,43 @@ def write_result_writer(
         "DestinationBucket": bucket,
         "MapRunArn": MAP_RUN_ARN.format(name=name, map_id=map_id),
         "ResultFiles": files,
+    }
+    key = f"{base}/manifest.json"
+    s3.put_object(Bucket=bucket, Key=key, Body=json.dumps(manifest).encode())
+    return {"Bucket": bucket, "Key": key}
+
+
+def write_redriven_result_writer(
+    s3: FakeS3,
+    bucket: str,
+    prefix: str,
+    attempts: list[list[ChildResult]],
+    name: str = "run",
+    stale_failures: bool = False,
+) -> dict[str, str]:
+    """ResultWriter output of a map run redriven ``len(attempts) - 1`` times, as AWS
+    describes it: one map run (one folder, one manifest.json) whose manifest lists the
+    SUCCEEDED files of every attempt and the FAILED files of the latest attempt only (or of
+    every attempt with ``stale_failures``, to show the reducer does not depend on that).
+    Give each ChildResult a ``child_name`` so a redriven child keeps its execution ARN."""
+    map_id = str(uuid.uuid4())
+    base = f"{prefix}/{map_id}"
+    listed: dict[str, list[dict[str, Any]]] = {"FAILED": [], "PENDING": [], "SUCCEEDED": []}
+    for n, results in enumerate(attempts):
+        for status in ("SUCCEEDED", "FAILED"):
+            group = [r for r in results if (r.status == "SUCCEEDED") == (status == "SUCCEEDED")]
+            if not group:
+                continue
+            body = json.dumps([child_record(r, name, i) for i, r in enumerate(group)]).encode()
+            key = f"{base}/{status}_{n}.json"
+            s3.put_object(Bucket=bucket, Key=key, Body=body)
+            latest = n == len(attempts) - 1
+            if status == "SUCCEEDED" or latest or stale_failures:
+                listed[status].append({"Key": key, "Size": len(body)})
+    manifest = {
+        "DestinationBucket": bucket,
+        "MapRunArn": MAP_RUN_ARN.format(name=name, map_id=map_id),
+        "ResultFiles": listed,
     }
     key = f"{base}/manifest.json"
     s3.put_object(Bucket=bucket, Key=key, Body=json.dumps(manifest).encode())
