@@ -15,8 +15,9 @@ from fanout.steps import compute_step
 
 logger = get_logger("fanout.compute")
 
-# Replaced in tests; the injected "timeout" fault sleeps through it.
+# Replaced in tests: the injected "timeout" and "slow" faults sleep, the deadline reads the clock.
 _sleep = time.sleep
+_clock = time.monotonic
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -36,5 +37,6 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             fault_injection=fault_injection_enabled(),
             remaining_ms=remaining_ms,
             sleep=_sleep,
+            clock=_clock,
         )
     )

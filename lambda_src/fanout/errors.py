@@ -39,6 +39,10 @@ class ComputeThrottledError(FanoutError):
     """Throttled by a dependency; the state machine retries it."""
 
 
+class ComputeDeadlineError(FanoutError):
+    """A compute attempt stopped before the function's timeout; the state machine retries it."""
+
+
 class PermanentComputeError(FanoutError):
     """A chunk that can never succeed."""
 

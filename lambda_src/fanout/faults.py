@@ -8,31 +8,54 @@ from __future__ import annotations
 
 from typing import Any
 
+from botocore.exceptions import ClientError
+
+from fanout import s3io
 from fanout.errors import ComputeThrottledError, PermanentComputeError, TransientComputeError
 
 # Seconds slept beyond the function's remaining time by the "timeout" fault.
 TIMEOUT_OVERSHOOT_S = 5.0
+# Seconds each item of a "slow" chunk takes, unless the fault says otherwise.
+DEFAULT_SLOW_ITEM_S = 1.0
 
 
 def injected_fault(fault: dict[str, Any] | None, chunk_id: int, attempt: int) -> str | None:
     """The fault kind this attempt of this chunk suffers, or None.
 
-    ``permanent`` always fails; the others fail while ``attempt < failures``.
+    ``permanent`` always fails and ``blocked`` fails until the run is unblocked (see
+    :func:`unblocked`); the others fail while ``attempt < failures``.
     """
     if not fault:
         return None
-    permanent = fault.get("permanent")
-    if permanent and chunk_id in permanent.get("chunks", ()):
-        return "permanent"
-    for kind in ("transient", "throttle", "timeout"):
+    for kind in ("permanent", "blocked"):
+        spec = fault.get(kind)
+        if spec and chunk_id in spec.get("chunks", ()):
+            return kind
+    for kind in ("transient", "throttle", "timeout", "slow"):
         spec = fault.get(kind)
         if spec and chunk_id in spec.get("chunks", ()) and attempt < int(spec.get("failures", 1)):
             return kind
     return None
 
 
+def slow_item_seconds(fault: dict[str, Any]) -> float:
+    """How long each item of a ``slow`` chunk takes."""
+    return float(fault["slow"].get("item_seconds", DEFAULT_SLOW_ITEM_S))
+
+
+def unblocked(s3: Any, bucket: str, run_id: str) -> bool:
+    """Whether the ``blocked`` fault of a run has been cleared: an object exists at
+    ``runs/<run_id>/faults/unblock``. Anything else (no such key, or access denied, which is
+    what S3 answers for a missing key to a role without s3:ListBucket) means still blocked."""
+    try:
+        s3.get_object(Bucket=bucket, Key=s3io.unblock_key(run_id))
+    except ClientError:
+        return False
+    return True
+
+
 def raise_for(kind: str, chunk_id: int, attempt: int) -> None:
-    """Raise the named error of an injected fault (not for ``timeout``, which sleeps)."""
+    """Raise the named error of an injected fault (not for ``timeout`` or ``slow``)."""
     where = f"chunk {chunk_id}, attempt {attempt}"
     if kind == "transient":
         raise TransientComputeError(f"injected transient fault ({where})")
@@ -41,5 +64,9 @@ def raise_for(kind: str, chunk_id: int, attempt: int) -> None:
     if kind == "permanent":
         raise PermanentComputeError(
             f"injected permanent fault ({where}): this chunk never succeeds"
+        )
+    if kind == "blocked":
+        raise PermanentComputeError(
+            f"injected blocked fault ({where}): this chunk fails until the run is unblocked"
         )
     raise ValueError(f"no error for fault kind {kind!r}")

@@ -95,3 +95,8 @@ def parse_s3_uri(uri: str) -> tuple[str, str]:
     if not bucket or not key:
         raise ValueError("expected s3://bucket/key")
     return bucket, key
+
+
+def unblock_key(run_id: str) -> str:
+    """The object that clears a run's injected ``blocked`` fault (fault injection only)."""
+    return f"{run_prefix(run_id)}/faults/unblock"

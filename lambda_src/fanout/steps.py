@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
 import re
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from fanout import faults, s3io
 from fanout.config import Limits
-from fanout.errors import PermanentComputeError, ResultFormatError
+from fanout.deadline import Deadline
+from fanout.errors import ComputeDeadlineError, PermanentComputeError, ResultFormatError
 from fanout.planning import plan_chunks, run_id_for, validate_execution_name, validate_input
 from fanout.reconcile import reconcile
 from fanout.resultwriter import STATUSES, Manifest, parse_manifest, parse_result_file
@@ -86,42 +89,71 @@ def _parse_compute_event(event: Any) -> tuple[dict[str, Any], Chunk, int]:
     return run, chunk, attempt
 
 
+def _inject_fault(
+    s3: Any,
+    run: dict[str, Any],
+    chunk: Chunk,
+    attempt: int,
+    remaining_ms: Callable[[], int],
+    sleep: Callable[[float], None],
+) -> Callable[[], None] | None:
+    """Carry out this attempt's injected fault, if any (docs/architecture.md, "Fault
+    injection"); returns the ``slow`` fault's per-item delay for the deadline's checks."""
+    fault = run["params"].get("fault")
+    kind = faults.injected_fault(fault, chunk["chunk_id"], attempt)
+    if kind is None or (kind == "blocked" and faults.unblocked(s3, run["bucket"], run["run_id"])):
+        return None
+    extra = {
+        "run_id": run["run_id"],
+        "fault": kind,
+        "chunk_id": chunk["chunk_id"],
+        "attempt": attempt,
+    }
+    if kind == "timeout":
+        seconds = remaining_ms() / 1000 + faults.TIMEOUT_OVERSHOOT_S
+        logger.warning(
+            "injected timeout: sleeping past the function timeout",
+            extra={**extra, "sleep_s": seconds},
+        )
+        sleep(seconds)
+        return None
+    logger.warning("injecting fault", extra=extra)
+    if kind == "slow":
+        return functools.partial(sleep, faults.slow_item_seconds(fault))
+    faults.raise_for(kind, chunk["chunk_id"], attempt)
+    return None
+
+
 def compute_step(
     s3: Any,
     event: dict[str, Any],
     fault_injection: bool,
     remaining_ms: Callable[[], int],
     sleep: Callable[[float], None],
+    clock: Callable[[], float] = time.monotonic,
 ) -> ComputeOutput:
     run, chunk, attempt = _parse_compute_event(event)
     params = run["params"]
-    if fault_injection:
-        kind = faults.injected_fault(params.get("fault"), chunk["chunk_id"], attempt)
-        if kind == "timeout":
-            seconds = remaining_ms() / 1000 + faults.TIMEOUT_OVERSHOOT_S
-            logger.warning(
-                "injected timeout: sleeping past the function timeout",
-                extra={
-                    "run_id": run["run_id"],
-                    "chunk_id": chunk["chunk_id"],
-                    "attempt": attempt,
-                    "sleep_s": seconds,
-                },
-            )
-            sleep(seconds)
-        elif kind is not None:
-            logger.warning(
-                "injecting fault",
-                extra={
-                    "run_id": run["run_id"],
-                    "fault": kind,
-                    "chunk_id": chunk["chunk_id"],
-                    "attempt": attempt,
-                },
-            )
-            faults.raise_for(kind, chunk["chunk_id"], attempt)
+    where = f"chunk {chunk['chunk_id']} [{chunk['start']}, {chunk['stop']}), attempt {attempt}"
+    before_check = (
+        _inject_fault(s3, run, chunk, attempt, remaining_ms, sleep) if fault_injection else None
+    )
     workload = REGISTRY[run["workload"]]
-    value = workload.compute(params, chunk)
+    deadline = Deadline(remaining_ms() / 1000, where, clock=clock, before_check=before_check)
+    try:
+        value = workload.compute(params, chunk, deadline)
+    except ComputeDeadlineError:
+        logger.warning(
+            "compute stopped before its deadline",
+            extra={
+                "run_id": run["run_id"],
+                "chunk_id": chunk["chunk_id"],
+                "attempt": attempt,
+                "budget_s": round(deadline.budget_s, 3),
+                "margin_s": round(deadline.margin_s, 3),
+            },
+        )
+        raise
     output: ComputeOutput = {
         "chunk_id": chunk["chunk_id"],
         "start": chunk["start"],

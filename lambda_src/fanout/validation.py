@@ -15,7 +15,9 @@ from fanout.config import MAX_INPUT_BYTES, Limits
 from fanout.errors import InvalidInputError
 from fanout.types import Chunk
 
-FAULT_KINDS = ("transient", "throttle", "permanent", "timeout")
+FAULT_KINDS = ("transient", "throttle", "permanent", "blocked", "timeout", "slow")
+# Fault kinds that fail every attempt (no "failures" count).
+_ALWAYS_FAILING = ("permanent", "blocked")
 
 
 def json_type(value: Any) -> str:
@@ -50,6 +52,18 @@ def require_int(value: Any, field: str, lo: int, hi: int) -> int:
     if value < lo or value > hi:
         raise InvalidInputError(f"{field}: must be from {lo} to {hi}, got {value}")
     return value
+
+
+def require_number(value: Any, field: str, lo: float, hi: float) -> float:
+    """A finite number (integer or not; not a boolean or string) in [lo, hi]."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or not lo <= value <= hi
+    ):
+        raise InvalidInputError(f"{field}: expected a number from {lo:g} to {hi:g}, got {value!r}")
+    return float(value)
 
 
 def require_choice(value: Any, field: str, choices: Iterable[str]) -> str:
@@ -139,14 +153,24 @@ def validate_fault(raw: Any, limits: Limits) -> dict[str, Any]:
         where = f"fault.{kind}"
         if not isinstance(spec, dict):
             raise InvalidInputError(f"{where}: expected an object, got {json_type(spec)}")
-        allowed = ("chunks",) if kind == "permanent" else ("chunks", "failures")
+        allowed = (
+            ("chunks",)
+            if kind in _ALWAYS_FAILING
+            else ("chunks", "failures", "item_seconds")
+            if kind == "slow"
+            else ("chunks", "failures")
+        )
         refuse_unknown(spec, allowed, where=where)
         chunks = spec.get("chunks")
         if not isinstance(chunks, list) or not chunks:
             raise InvalidInputError(f"{where}.chunks: expected a non-empty array of chunk ids")
         ids = [require_int(c, f"{where}.chunks", 0, limits.max_chunks - 1) for c in chunks]
         entry: dict[str, Any] = {"chunks": sorted(set(ids))}
-        if kind != "permanent":
+        if kind not in _ALWAYS_FAILING:
             entry["failures"] = require_int(spec.get("failures", 1), f"{where}.failures", 1, 100)
+        if "item_seconds" in spec:
+            entry["item_seconds"] = require_number(
+                spec["item_seconds"], f"{where}.item_seconds", 0.001, 60.0
+            )
         fault[kind] = entry
     return fault

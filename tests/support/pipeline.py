@@ -166,7 +166,7 @@ class Pipeline:
         while True:
             event = {**child_input, "attempt": attempt}
             try:
-                output = handler(event, FakeLambdaContext(remaining_ms=3000))
+                output = handler(event, FakeLambdaContext(remaining_ms=60_000))
             except Exception as exc:  # noqa: BLE001 - the state machine sees every error
                 name = type(exc).__name__
                 if name in RETRIED and attempt < self.max_retries:

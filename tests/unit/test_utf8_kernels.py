@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fanout import bigint
+from fanout import bigint, deadline
 from fanout.types import Chunk
 from fanout.workloads import utf8_count
 from tests.support import utf8_reference
@@ -67,7 +67,8 @@ def test_fast_and_reference_agree_on_chunks(bigint_backend: str) -> None:
 @pytest.mark.parametrize("kernel", ["fast", "reference"])
 def test_compute_returns_hex_of_the_chunk_sum(kernel: str, bigint_backend: str) -> None:
     chunk: Chunk = {"chunk_id": 3, "start": 40, "stop": 48}
-    partial = utf8_count.compute({"size": 64, "chunk_size": 8, "kernel": kernel}, chunk)
+    params = {"size": 64, "chunk_size": 8, "kernel": kernel}
+    partial = utf8_count.compute(params, chunk, deadline.unlimited())
     assert isinstance(partial, str)
     assert int(partial, 16) == utf8_reference.total(48) - utf8_reference.total(40)
 

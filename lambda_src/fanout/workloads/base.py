@@ -14,8 +14,10 @@ A workload is a module (or any object) with these attributes::
     def plan(params: dict) -> list[Chunk]
         Split [0, size) into chunks {"chunk_id", "start", "stop"}; chunk ids 0..n-1 in order.
 
-    def compute(params: dict, chunk: Chunk) -> JSON-able partial
-        Pure and deterministic unless the workload's purpose says otherwise.
+    def compute(params: dict, chunk: Chunk, deadline: Deadline) -> JSON-able partial
+        Pure and deterministic unless the workload's purpose says otherwise. Call
+        ``deadline.check(done, of)`` between items: past the attempt's time budget it raises
+        ComputeDeadlineError, which the state machine retries, before Lambda's hard timeout.
 
     def reduce(params: dict, partials: list) -> dict
         Partials arrive in chunk order. Return a summary with "verdict" ("OK", or anything
@@ -30,6 +32,7 @@ from __future__ import annotations
 from typing import Any, Protocol, cast
 
 from fanout.config import Limits
+from fanout.deadline import Deadline
 from fanout.types import Chunk
 
 
@@ -42,7 +45,7 @@ class Workload(Protocol):
 
     def plan(self, params: dict[str, Any]) -> list[Chunk]: ...
 
-    def compute(self, params: dict[str, Any], chunk: Chunk) -> Any: ...
+    def compute(self, params: dict[str, Any], chunk: Chunk, deadline: Deadline) -> Any: ...
 
     def reduce(self, params: dict[str, Any], partials: list[Any]) -> dict[str, Any]: ...
 

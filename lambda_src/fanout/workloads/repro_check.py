@@ -28,6 +28,7 @@ from functools import lru_cache
 from typing import Any
 
 from fanout.config import Limits
+from fanout.deadline import Deadline
 from fanout.errors import abbreviate_ids, truncate_cause
 from fanout.types import Chunk
 from fanout.validation import (
@@ -96,10 +97,15 @@ def plan(params: dict[str, Any]) -> list[Chunk]:
     return split_range(params["size"], params["chunk_size"])
 
 
-def compute(params: dict[str, Any], chunk: Chunk) -> list[str]:
+def compute(params: dict[str, Any], chunk: Chunk, deadline: Deadline) -> list[str]:
     job, job_size = params["job"], params["job_size"]
     run_job = JOBS[job]
-    return [digest(job, job_size, run_job(job_size)) for _ in range(chunk["start"], chunk["stop"])]
+    digests = []
+    count = chunk["stop"] - chunk["start"]
+    for done in range(count):
+        deadline.check(done, count)
+        digests.append(digest(job, job_size, run_job(job_size)))
+    return digests
 
 
 def reduce(params: dict[str, Any], partials: list[Any]) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from typing import Any
 
 from fanout import bigint
 from fanout.config import Limits
+from fanout.deadline import Deadline
 from fanout.errors import InvalidInputError
 from fanout.types import Chunk
 from fanout.validation import choose_chunk_size, refuse_unknown, require_choice, split_range
@@ -88,11 +89,15 @@ def plan(params: dict[str, Any]) -> list[Chunk]:
     return split_range(params["size"], params["chunk_size"])
 
 
-def compute(params: dict[str, Any], chunk: Chunk) -> str:
+def compute(params: dict[str, Any], chunk: Chunk, deadline: Deadline) -> str:
     start, stop = chunk["start"], chunk["stop"]
     if params.get("kernel", "fast") == "reference":
-        total = sum(f_reference(i) for i in range(start, stop))
+        total = 0
+        for i in range(start, stop):
+            deadline.check(i - start, stop - start)
+            total += f_reference(i)
     else:
+        deadline.check(0, stop - start)  # the chunk is one step of O(log stop) products
         total = chunk_sum_fast(start, stop)
     return bigint.to_hex(total)
 
