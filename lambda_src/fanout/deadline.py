@@ -16,8 +16,8 @@ from fanout.errors import ComputeDeadlineError
 
 # Left for encoding the partial, writing it to S3 and returning: at least this, or this
 # fraction of the time the attempt had, whichever is larger.
-MIN_MARGIN_S = 2.0
-MARGIN_FRACTION = 0.1
+MIN_MARGIN_S = 1.0
+MARGIN_FRACTION = 0.05
 
 
 class Deadline:

@@ -188,17 +188,27 @@ def test_concurrent_runs_are_all_exact_and_confined_to_their_prefix(
     arns = [start(sfn, arn, {"size": n}, name=unique_name(f"conc-{n}")) for n in sizes]
     with ThreadPoolExecutor(len(arns)) as pool:
         results = list(pool.map(lambda a: wait(sfn, a, 600), arns))
-    names = {d["name"] for d in results}
+    all_keys = list_keys(s3, bucket, "")
     for size, desc in zip(sizes, results, strict=True):
         assert desc["status"] == "SUCCEEDED", (size, desc.get("cause"))
         out = json.loads(desc["output"])
         assert out["total_sum"] == str(total(size))
-        assert out["result_s3_uri"] == f"s3://{bucket}/runs/{desc['name']}/result.txt"
-    # Every object of these runs lives under its own run's prefix.
-    for key in list_keys(s3, bucket, "runs/"):
-        run_id = key.split("/")[1]
-        if run_id in names:
-            assert key.startswith(f"runs/{run_id}/")
+        name = desc["name"]
+        assert out["result_s3_uri"] == f"s3://{bucket}/runs/{name}/result.txt"
+        # Each run wrote exactly these objects (its map run's results under its own prefix;
+        # no partial of these sizes exceeds the inline limit), and nothing else anywhere.
+        map_runs = sfn.list_map_runs(executionArn=desc["executionArn"])["mapRuns"]
+        assert len(map_runs) == 1, map_runs
+        map_run_id = map_runs[0]["mapRunArn"].split(":")[-1]
+        assert sorted(k for k in all_keys if name in k) == sorted(
+            [
+                f"runs/{name}/chunks.json",
+                f"runs/{name}/result.txt",
+                f"runs/{name}/results/{map_run_id}/SUCCEEDED_0.json",
+                f"runs/{name}/results/{map_run_id}/manifest.json",
+                f"runs/{name}/summary.json",
+            ]
+        )
 
 
 def test_rerun_with_the_same_name_is_refused_and_the_result_survives(

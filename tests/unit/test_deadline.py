@@ -46,15 +46,15 @@ def fake_time(monkeypatch: pytest.MonkeyPatch, fake_s3: FakeS3) -> FakeTime:
 def test_deadline_leaves_a_margin_and_names_where_it_stopped() -> None:
     t = FakeTime()
     deadline = Deadline(15.0, "chunk 3 [192, 256), attempt 0", clock=t.clock)
-    assert deadline.margin_s == 2.0  # at least 2 s ...
-    assert Deadline(100.0, "x", clock=t.clock).margin_s == 10.0  # ... or a tenth of the time
-    t.now += 12.99
-    deadline.check(5, 64)  # still within 13 s
+    assert deadline.margin_s == 1.0  # at least 1 s ...
+    assert Deadline(100.0, "x", clock=t.clock).margin_s == 5.0  # ... or 5 % of the time
+    t.now += 13.99
+    deadline.check(5, 64)  # still within 14 s
     t.now += 0.01
     with pytest.raises(ComputeDeadlineError) as info:
         deadline.check(6, 64)
     assert str(info.value) == (
-        "chunk 3 [192, 256), attempt 0: stopped after 6 of 64 items, 2.0 s before the "
+        "chunk 3 [192, 256), attempt 0: stopped after 6 of 64 items, 1.0 s before the "
         "function's timeout (15.0 s were left when it started); it is retried. If it keeps "
         "happening, raise compute_timeout or lower chunk_size"
     )
@@ -85,12 +85,12 @@ def test_a_slow_chunk_stops_at_its_deadline_and_its_retry_succeeds(
     assert plan["run"]["params"]["fault"] == {"slow": {"chunks": [1], "failures": 1}}
     chunk = {"chunk_id": 1, "start": 64, "stop": 128}
     event = {"run": plan["run"], "chunk": chunk, "attempt": 0}
-    # WHEN it runs: THEN it stops with the named error 2 s before the timeout, not at it
+    # WHEN it runs: THEN it stops with the named error 1 s before the timeout, not at it
     with pytest.raises(
-        ComputeDeadlineError, match=r"^chunk 1 \[64, 128\), attempt 0: stopped after 12 of 64 items"
+        ComputeDeadlineError, match=r"^chunk 1 \[64, 128\), attempt 0: stopped after 13 of 64 items"
     ):
         compute_handler.handler(event, FakeLambdaContext(remaining_ms=15_000))
-    assert fake_time.now - 1000.0 == 13.0  # 15 s less the 2 s margin, not the 64 s it needed
+    assert fake_time.now - 1000.0 == 14.0  # 15 s less the 1 s margin, not the 64 s it needed
     # AND the retry (attempt 1) is not slowed and returns the chunk's exact partial
     out = compute_handler.handler({**event, "attempt": 1}, FakeLambdaContext(remaining_ms=15_000))
     assert int(out["value"], 16) == utf8_reference.total(128) - utf8_reference.total(64)
