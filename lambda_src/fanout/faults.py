@@ -43,6 +43,12 @@ def slow_item_seconds(fault: dict[str, Any]) -> float:
     return float(fault["slow"].get("item_seconds", DEFAULT_SLOW_ITEM_S))
 
 
+def blocked_delay_seconds(fault: dict[str, Any]) -> float:
+    """How long a ``blocked`` chunk works before it fails (default 0): time for the other
+    children of the map run to finish first."""
+    return float(fault["blocked"].get("delay_seconds", 0))
+
+
 def unblocked(s3: Any, bucket: str, run_id: str) -> bool:
     """Whether the ``blocked`` fault of a run has been cleared: an object exists at
     ``runs/<run_id>/faults/unblock``. Anything else (no such key, or access denied, which is

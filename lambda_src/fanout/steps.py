@@ -118,6 +118,8 @@ def _inject_fault(
         sleep(seconds)
         return None
     logger.warning("injecting fault", extra=extra)
+    if kind == "blocked":
+        sleep(faults.blocked_delay_seconds(fault))
     if kind == "slow":
         return functools.partial(sleep, faults.slow_item_seconds(fault))
     faults.raise_for(kind, chunk["chunk_id"], attempt)
@@ -170,6 +172,8 @@ def compute_step(
     logger.info(
         "computed chunk",
         extra={
+            "run_id": run["run_id"],
+            "attempt": attempt,
             "chunk_id": chunk["chunk_id"],
             "start": chunk["start"],
             "stop": chunk["stop"],

@@ -18,6 +18,12 @@ from fanout.types import Chunk
 FAULT_KINDS = ("transient", "throttle", "permanent", "blocked", "timeout", "slow")
 # Fault kinds that fail every attempt (no "failures" count).
 _ALWAYS_FAILING = ("permanent", "blocked")
+# The fields of each fault kind (others: chunks and failures).
+_FAULT_FIELDS = {
+    "permanent": ("chunks",),
+    "blocked": ("chunks", "delay_seconds"),
+    "slow": ("chunks", "failures", "item_seconds"),
+}
 
 
 def json_type(value: Any) -> str:
@@ -153,13 +159,7 @@ def validate_fault(raw: Any, limits: Limits) -> dict[str, Any]:
         where = f"fault.{kind}"
         if not isinstance(spec, dict):
             raise InvalidInputError(f"{where}: expected an object, got {json_type(spec)}")
-        allowed = (
-            ("chunks",)
-            if kind in _ALWAYS_FAILING
-            else ("chunks", "failures", "item_seconds")
-            if kind == "slow"
-            else ("chunks", "failures")
-        )
+        allowed = _FAULT_FIELDS.get(kind, ("chunks", "failures"))
         refuse_unknown(spec, allowed, where=where)
         chunks = spec.get("chunks")
         if not isinstance(chunks, list) or not chunks:
@@ -168,9 +168,8 @@ def validate_fault(raw: Any, limits: Limits) -> dict[str, Any]:
         entry: dict[str, Any] = {"chunks": sorted(set(ids))}
         if kind not in _ALWAYS_FAILING:
             entry["failures"] = require_int(spec.get("failures", 1), f"{where}.failures", 1, 100)
-        if "item_seconds" in spec:
-            entry["item_seconds"] = require_number(
-                spec["item_seconds"], f"{where}.item_seconds", 0.001, 60.0
-            )
+        for seconds in ("item_seconds", "delay_seconds"):
+            if seconds in spec:
+                entry[seconds] = require_number(spec[seconds], f"{where}.{seconds}", 0.001, 60.0)
         fault[kind] = entry
     return fault

@@ -151,3 +151,14 @@ def test_an_unreadable_marker_counts_as_still_blocked(fake_time: FakeTime) -> No
     assert faults.unblocked(Denying(), "b", "r") is False
     with pytest.raises(PermanentComputeError):
         faults.raise_for("blocked", 0, 0)
+
+
+def test_a_blocked_chunk_can_fail_late(pipeline: Pipeline, fake_time: FakeTime) -> None:
+    # delay_seconds: the blocked chunk works that long before failing, so the other children
+    # of its map run have ended when the failure threshold is crossed.
+    plan = pipeline.plan(
+        {"size": 128, "chunk_size": 64, "fault": {"blocked": {"chunks": [1], "delay_seconds": 10}}}
+    )
+    results = pipeline.compute_all(plan)
+    assert [r.status for r in results] == ["SUCCEEDED", "FAILED"]
+    assert fake_time.slept == [10.0]
