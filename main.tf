@@ -167,6 +167,7 @@ module "function" {
   handler             = each.value.handler
   source_dir          = local.source_dir
   build_dir           = local.build_dir
+  package_bucket      = module.results_bucket.bucket_name
   requirements        = each.value.requirements
   runtime             = var.lambda_runtime
   architecture        = var.lambda_architecture

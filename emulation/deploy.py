@@ -9,7 +9,7 @@ real AWS deployment made from the same checkout.
 
 Usage::
 
-    python -m emulation.deploy apply   [--endpoint URL] [--var name=value ...]
+    python -m emulation.deploy apply   [--endpoint URL] [--var name=value ...] [--replace ADDR]
     python -m emulation.deploy plan    [--endpoint URL] [--var name=value ...]
     python -m emulation.deploy output  [--endpoint URL]
     python -m emulation.deploy destroy [--endpoint URL]
@@ -174,12 +174,24 @@ def apply(
     variables: dict[str, object] | None = None,
     region: str = "us-east-1",
     workspace: str = "default",
+    replace: tuple[str, ...] = (),
 ) -> dict[str, object]:
-    """Deploy (idempotently) and return the root outputs as plain values."""
+    """Deploy (idempotently) and return the root outputs as plain values.
+
+    ``replace`` names resource addresses to recreate (``terraform apply -replace=...``).
+    """
     endpoint = endpoint or default_endpoint()
     stack = prepare(endpoint, region, workspace)
     init(stack)
-    _terraform(stack, "apply", "-input=false", "-auto-approve", "-no-color", *_var_args(variables))
+    _terraform(
+        stack,
+        "apply",
+        "-input=false",
+        "-auto-approve",
+        "-no-color",
+        *[f"-replace={address}" for address in replace],
+        *_var_args(variables),
+    )
     return outputs(endpoint, workspace)
 
 
@@ -322,13 +334,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--endpoint", default=None, help="LocalStack URL (default: %(default)s)")
     parser.add_argument("--var", action="append", default=[], help="Terraform variable name=value")
     parser.add_argument(
+        "--replace",
+        action="append",
+        default=[],
+        metavar="ADDRESS",
+        help="apply only: recreate this resource (terraform apply -replace)",
+    )
+    parser.add_argument(
         "--workspace", default="default", help="separate stack and state (default: %(default)s)"
     )
     args = parser.parse_args(argv)
     try:
         variables = _parse_vars(args.var)
         if args.action == "apply":
-            outs = apply(args.endpoint, variables, workspace=args.workspace)
+            outs = apply(
+                args.endpoint, variables, workspace=args.workspace, replace=tuple(args.replace)
+            )
             print(json.dumps(outs, indent=2))
         elif args.action == "plan":
             changes = plan(args.endpoint, variables, workspace=args.workspace)

@@ -11,11 +11,18 @@ locals {
     packager     = filesha256("${path.module}/scripts/package.py")
   }))
   package_path   = "${var.build_dir}/${var.function_name}-${local.source_hash}.zip"
+  package_key    = "${var.package_prefix}/${var.function_name}/${local.source_hash}.zip"
   log_group_name = "/aws/lambda/${var.function_name}"
 }
 
+# The zip is built on the machine running Terraform and uploaded to S3; the function reads
+# its code from S3, never from this machine's disk. The zip is rebuilt whenever something
+# needs it: new sources, or a new place to upload it (a renamed function, another bucket).
+# A teammate with the same state but no zip plans no changes and can still replace the
+# function (`-replace`): its code is in S3. (terraform-aws-modules/lambda learned this the
+# hard way: its `recreate_missing_package` setting came from missing-zip reports.)
 resource "terraform_data" "package" {
-  triggers_replace = [local.source_hash]
+  triggers_replace = [local.source_hash, local.package_path, var.package_bucket, local.package_key]
   input            = local.package_path
 
   provisioner "local-exec" {
@@ -29,6 +36,15 @@ resource "terraform_data" "package" {
       PACKAGE_PYTHON_VERSION = trimprefix(var.runtime, "python")
     }
   }
+}
+
+resource "aws_s3_object" "package" {
+  # checkov:skip=CKV_AWS_186: the bucket encrypts every object with SSE-S3 by default; a customer managed KMS key would add key policy and cost for no gain here
+  bucket      = var.package_bucket
+  key         = local.package_key
+  source      = terraform_data.package.output
+  source_hash = local.source_hash
+  tags        = var.tags
 }
 
 resource "aws_cloudwatch_log_group" "this" {
@@ -102,7 +118,8 @@ resource "aws_lambda_function" "this" {
   architectures    = [var.architecture]
   memory_size      = var.memory_size
   timeout          = var.timeout
-  filename         = terraform_data.package.output
+  s3_bucket        = aws_s3_object.package.bucket
+  s3_key           = aws_s3_object.package.key
   source_code_hash = local.source_hash
 
   environment {

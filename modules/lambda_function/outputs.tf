@@ -28,6 +28,11 @@ output "package_path" {
   value       = local.package_path
 }
 
+output "package_s3_uri" {
+  description = "Where the function's code is read from: s3://<package_bucket>/<package_prefix>/<function_name>/<source hash>.zip."
+  value       = "s3://${aws_s3_object.package.bucket}/${aws_s3_object.package.key}"
+}
+
 output "role_policy" {
   description = "The execution role's inline policy document (JSON), for audits and plan-level tests."
   value       = aws_iam_role_policy.this.policy

@@ -28,6 +28,27 @@ variable "build_dir" {
   description = "Folder the zip is written to as <function_name>-<source hash>.zip (build output, not committed)."
 }
 
+variable "package_bucket" {
+  type        = string
+  description = "S3 bucket the deployment zip is uploaded to; the function's code is read from there, so any machine sharing the Terraform state can replace the function without the zip on its disk."
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.package_bucket))
+    error_message = "package_bucket must be an S3 bucket name: 3-63 lower-case letters, digits, '.' or '-'."
+  }
+}
+
+variable "package_prefix" {
+  type        = string
+  description = "Key prefix of the zips in package_bucket: <package_prefix>/<function_name>/<source hash>.zip."
+  default     = "lambda-packages"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$", var.package_prefix))
+    error_message = "package_prefix must be one or more '/'-separated segments of letters, digits, '_', '.' or '-', without a leading or trailing '/'."
+  }
+}
+
 variable "requirements" {
   type        = list(string)
   description = "pip requirements installed into the zip as manylinux wheels for the function's runtime and architecture, e.g. [\"gmpy2==2.3.2\"]."

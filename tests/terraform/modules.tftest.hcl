@@ -31,17 +31,18 @@ variables {
   log_retention_days           = 30
 
   # lambda_function
-  function_name = "unit-compute"
-  description   = "unit test"
-  handler       = "compute_handler.handler"
-  source_dir    = "./modules/lambda_function/scripts"
-  build_dir     = "./.build"
-  requirements  = ["gmpy2==2.3.2"]
-  runtime       = "python3.12"
-  architecture  = "arm64"
-  memory_size   = 1769
-  timeout       = 900
-  environment   = { RESULTS_BUCKET = "b", LOG_LEVEL = "INFO" }
+  function_name  = "unit-compute"
+  description    = "unit test"
+  handler        = "compute_handler.handler"
+  source_dir     = "./modules/lambda_function/scripts"
+  build_dir      = "./.build"
+  package_bucket = "unit-results-123456789012-eu-west-1"
+  requirements   = ["gmpy2==2.3.2"]
+  runtime        = "python3.12"
+  architecture   = "arm64"
+  memory_size    = 1769
+  timeout        = 900
+  environment    = { RESULTS_BUCKET = "b", LOG_LEVEL = "INFO" }
   policy_statements = [
     { sid = "WriteLargePartials", actions = ["s3:PutObject"], resources = ["arn:aws:s3:::b/runs/*/partials/*"] },
   ]
@@ -210,13 +211,34 @@ run "lambda_function_is_packaged_by_terraform_with_a_source_hash" {
   }
 
   assert {
-    condition     = aws_lambda_function.this.source_code_hash == output.source_hash && terraform_data.package.triggers_replace == [output.source_hash]
-    error_message = "source_code_hash must be the hash that triggers repackaging."
+    condition = (
+      aws_lambda_function.this.source_code_hash == output.source_hash &&
+      terraform_data.package.triggers_replace == [
+        output.source_hash,
+        output.package_path,
+        "unit-results-123456789012-eu-west-1",
+        "lambda-packages/unit-compute/${output.source_hash}.zip",
+      ]
+    )
+    error_message = "The zip must be rebuilt when the sources change and whenever it must be uploaded to a new place (renamed function, other bucket)."
   }
 
   assert {
     condition     = output.package_path == "./.build/unit-compute-${output.source_hash}.zip" && terraform_data.package.input == output.package_path
     error_message = "The zip must be <build_dir>/<function_name>-<source hash>.zip."
+  }
+
+  assert {
+    condition = (
+      aws_s3_object.package.bucket == "unit-results-123456789012-eu-west-1" &&
+      aws_s3_object.package.key == "lambda-packages/unit-compute/${output.source_hash}.zip" &&
+      aws_s3_object.package.source_hash == output.source_hash &&
+      aws_lambda_function.this.s3_bucket == aws_s3_object.package.bucket &&
+      aws_lambda_function.this.s3_key == aws_s3_object.package.key &&
+      aws_lambda_function.this.filename == null &&
+      output.package_s3_uri == "s3://unit-results-123456789012-eu-west-1/lambda-packages/unit-compute/${output.source_hash}.zip"
+    )
+    error_message = "The function must read its code from the uploaded S3 object, never from the local zip, so another machine sharing the state can replace it."
   }
 
   assert {
@@ -286,14 +308,16 @@ run "lambda_function_rejects_bad_inputs" {
   }
 
   variables {
-    function_name = "has spaces"
-    runtime       = "python2.7"
-    architecture  = "sparc"
-    memory_size   = 64
-    timeout       = 901
+    function_name  = "has spaces"
+    runtime        = "python2.7"
+    architecture   = "sparc"
+    memory_size    = 64
+    timeout        = 901
+    package_bucket = "Not_A_Bucket"
+    package_prefix = "/lambda-packages/"
   }
 
-  expect_failures = [var.function_name, var.runtime, var.architecture, var.memory_size, var.timeout]
+  expect_failures = [var.function_name, var.runtime, var.architecture, var.memory_size, var.timeout, var.package_bucket, var.package_prefix]
 }
 
 run "state_machine_rejects_bad_inputs" {
