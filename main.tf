@@ -73,13 +73,23 @@ locals {
       environment = merge(local.common_environment, {
         FAULT_INJECTION = local.fault_injection
       })
-      policy_statements = [
-        {
-          sid       = "WriteLargePartials"
-          actions   = ["s3:PutObject"]
-          resources = ["${local.bucket_arn}/runs/*/partials/*"]
-        },
-      ]
+      policy_statements = concat(
+        [
+          {
+            sid       = "WriteLargePartials"
+            actions   = ["s3:PutObject"]
+            resources = ["${local.bucket_arn}/runs/*/partials/*"]
+          },
+        ],
+        # The "blocked" injected fault holds until runs/<run>/faults/unblock exists.
+        var.enable_fault_injection ? [
+          {
+            sid       = "ReadFaultMarkers"
+            actions   = ["s3:GetObject"]
+            resources = ["${local.bucket_arn}/runs/*/faults/*"]
+          },
+        ] : [],
+      )
     }
     reduce = {
       description  = "Fan-out reduce: reconciles every child result with the plan and sums exactly."

@@ -167,8 +167,11 @@ variable "retry" {
     interval_seconds  = optional(number, 2)
     backoff_rate      = optional(number, 2)
     max_delay_seconds = optional(number, 60)
+    # Lambda.Unknown (an invocation killed at its timeout, out of memory, a crash) is
+    # usually deterministic: a separate, small budget.
+    lambda_unknown_max_attempts = optional(number, 1)
   })
-  description = "Retry of the Lambda tasks on transient errors: exponential backoff with full jitter, capped at max_delay_seconds."
+  description = "Retry of the Lambda tasks on transient errors: exponential backoff with full jitter, capped at max_delay_seconds; Lambda.Unknown (timeouts, crashes) is retried at most lambda_unknown_max_attempts times."
   default     = {}
   nullable    = false
 
@@ -190,6 +193,11 @@ variable "retry" {
   validation {
     condition     = var.retry.max_delay_seconds >= 1 && var.retry.max_delay_seconds <= 31622400 && floor(var.retry.max_delay_seconds) == var.retry.max_delay_seconds
     error_message = "retry.max_delay_seconds must be a whole number of seconds from 1 to 31622400 (one year)."
+  }
+
+  validation {
+    condition     = var.retry.lambda_unknown_max_attempts >= 0 && var.retry.lambda_unknown_max_attempts <= 10 && floor(var.retry.lambda_unknown_max_attempts) == var.retry.lambda_unknown_max_attempts
+    error_message = "retry.lambda_unknown_max_attempts must be a whole number from 0 to 10: Lambda.Unknown is mostly a deterministic crash, timeout or out-of-memory kill, not worth many retries."
   }
 }
 

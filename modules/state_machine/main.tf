@@ -85,12 +85,22 @@ locals {
     "Lambda.SdkClientException",
     "Lambda.TooManyRequestsException",
   ]
-  # Transient failures of one chunk's computation (raised by the compute function, or its
-  # sandbox timing out), worth retrying in the Compute task only.
-  compute_transient_errors = ["TransientComputeError", "ComputeThrottledError", "Sandbox.Timedout"]
+  # Transient failures of one chunk's computation, worth retrying in the Compute task only:
+  # raised by the compute function (ComputeDeadlineError: it stopped itself before its
+  # timeout), or its sandbox timing out in the init phase (Sandbox.Timedout,
+  # https://docs.aws.amazon.com/lambda/latest/dg/troubleshooting-invocation.html).
+  compute_transient_errors = ["TransientComputeError", "ComputeThrottledError", "ComputeDeadlineError", "Sandbox.Timedout"]
+  # What Step Functions reports when Lambda kills an invocation at its timeout, runs out of
+  # memory or crashes ("Unhandled errors in Lambda are reported as Lambda.Unknown ... These
+  # include out-of-memory errors and function timeouts", bp-lambda-serviceexception above).
+  # Usually deterministic, so retried only a few times: never a crash retried forever.
+  lambda_unknown_errors = ["Lambda.Unknown"]
 
-  lambda_retry  = [merge({ ErrorEquals = local.lambda_transient_errors }, local.backoff)]
-  compute_retry = concat(local.lambda_retry, [merge({ ErrorEquals = local.compute_transient_errors }, local.backoff)])
+  lambda_retry = [merge({ ErrorEquals = local.lambda_transient_errors }, local.backoff)]
+  compute_retry = concat(local.lambda_retry, [
+    merge({ ErrorEquals = local.compute_transient_errors }, local.backoff),
+    merge({ ErrorEquals = local.lambda_unknown_errors }, local.backoff, { MaxAttempts = var.retry.lambda_unknown_max_attempts }),
+  ])
 
   definition = templatefile("${path.module}/templates/${var.workflow}.asl.json.tftpl", {
     partition                    = var.partition

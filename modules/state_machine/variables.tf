@@ -108,12 +108,13 @@ variable "tolerated_failure_count" {
 
 variable "retry" {
   type = object({
-    max_attempts      = number
-    interval_seconds  = number
-    backoff_rate      = number
-    max_delay_seconds = number
+    max_attempts                = number
+    interval_seconds            = number
+    backoff_rate                = number
+    max_delay_seconds           = number
+    lambda_unknown_max_attempts = number
   })
-  description = "Retry policy (exponential backoff with full jitter) of the Lambda tasks on transient errors."
+  description = "Retry policy (exponential backoff with full jitter) of the Lambda tasks on transient errors; the compute task retries Lambda.Unknown (timeouts, crashes) only lambda_unknown_max_attempts times."
 }
 
 variable "log_level" {

@@ -15,7 +15,14 @@ LAMBDA_TRANSIENT = [
     "Lambda.SdkClientException",
     "Lambda.TooManyRequestsException",
 ]
-COMPUTE_TRANSIENT = ["TransientComputeError", "ComputeThrottledError", "Sandbox.Timedout"]
+COMPUTE_TRANSIENT = [
+    "TransientComputeError",
+    "ComputeThrottledError",
+    "ComputeDeadlineError",
+    "Sandbox.Timedout",
+]
+# An invocation killed at its timeout, out of memory or crashed: its own, small retry budget.
+LAMBDA_UNKNOWN = ["Lambda.Unknown"]
 ARN = "arn:aws:lambda:eu-west-1:123456789012:function:tpl-{}"
 
 
@@ -33,6 +40,7 @@ VARIANTS: dict[str, dict] = {
             "interval_seconds": 5,
             "backoff_rate": 1.5,
             "max_delay_seconds": 9,
+            "lambda_unknown_max_attempts": 2,
         },
     },
 }
@@ -231,12 +239,18 @@ def test_compute_retries_transient_errors_with_backoff_and_jitter(asl: dict) -> 
         "attempt.$": "$$.State.RetryCount",
     }
     assert compute["OutputPath"] == "$.Payload"
-    assert [r["ErrorEquals"] for r in compute["Retry"]] == [LAMBDA_TRANSIENT, COMPUTE_TRANSIENT]
-    for retrier in compute["Retry"]:
+    assert [r["ErrorEquals"] for r in compute["Retry"]] == [
+        LAMBDA_TRANSIENT,
+        COMPUTE_TRANSIENT,
+        LAMBDA_UNKNOWN,
+    ]
+    # Lambda.Unknown (usually a deterministic crash or timeout kill) is retried once by
+    # default, the transient errors six times.
+    for retrier, attempts in zip(compute["Retry"], (6, 6, 1), strict=True):
         assert {k: v for k, v in retrier.items() if k != "ErrorEquals"} == {
             "IntervalSeconds": 2,
             "BackoffRate": 2,
-            "MaxAttempts": 6,
+            "MaxAttempts": attempts,
             "MaxDelaySeconds": 60,
             "JitterStrategy": "FULL",
         }
@@ -273,14 +287,15 @@ def test_variables_reach_the_definition(renders: dict[str, dict]) -> None:
         *fan_out["ItemProcessor"]["States"]["Compute"]["Retry"],
         *asl["States"]["Reduce"]["Retry"],
     ]
-    assert len(retriers) == 4
+    assert len(retriers) == 5
     for retrier in retriers:
+        attempts = 2 if retrier["ErrorEquals"] == LAMBDA_UNKNOWN else 3
         assert (
             retrier["MaxAttempts"],
             retrier["IntervalSeconds"],
             retrier["BackoffRate"],
             retrier["MaxDelaySeconds"],
-        ) == (3, 5, 1.5, 9)
+        ) == (attempts, 5, 1.5, 9)
 
 
 def test_reduce_refusals_fail_with_the_error_name_and_the_reducers_message(asl: dict) -> None:

@@ -512,3 +512,35 @@ run "the_sweep_may_run_only_fanout_jobs" {
     error_message = "The sweep report function may read runs/*/sweep-results/*, list only under that prefix, and write only the sweep report and summary."
   }
 }
+
+run "fault_injection_adds_only_the_fault_marker_read_to_compute" {
+  command = plan
+
+  variables {
+    enable_fault_injection = true
+  }
+
+  assert {
+    condition = [
+      for s in jsondecode(module.function["compute"].role_policy).Statement : s
+      if s.Sid == "ReadFaultMarkers"
+      ] == [
+      {
+        Sid      = "ReadFaultMarkers"
+        Effect   = "Allow"
+        Action   = ["s3:GetObject"]
+        Resource = ["${var.bucket}/runs/*/faults/*"]
+      },
+    ]
+    error_message = "With fault injection on, compute may read runs/*/faults/* (the blocked fault's marker) and nothing more."
+  }
+
+  assert {
+    condition = [
+      for doc in [module.function["plan"].role_policy, module.function["reduce"].role_policy] : [
+        for s in jsondecode(doc).Statement : s.Sid if s.Sid == "ReadFaultMarkers"
+      ]
+    ] == [[], []]
+    error_message = "Only the compute function reads fault markers."
+  }
+}

@@ -26,7 +26,7 @@ variables {
   max_concurrency              = 7
   tolerated_failure_percentage = 2.5
   tolerated_failure_count      = 3
-  retry                        = { max_attempts = 4, interval_seconds = 3, backoff_rate = 1.5, max_delay_seconds = 30 }
+  retry                        = { max_attempts = 4, interval_seconds = 3, backoff_rate = 1.5, max_delay_seconds = 30, lambda_unknown_max_attempts = 2 }
   log_level                    = "ALL"
   log_retention_days           = 30
 
@@ -171,7 +171,7 @@ run "state_machine_role_is_least_privilege" {
   assert {
     condition = alltrue([
       for r in jsondecode(aws_sfn_state_machine.this.definition).States.FanOut.ItemProcessor.States.Compute.Retry :
-      r.MaxAttempts == 4 && r.IntervalSeconds == 3 && r.BackoffRate == 1.5 && r.MaxDelaySeconds == 30
+      r.MaxAttempts == (r.ErrorEquals == ["Lambda.Unknown"] ? 2 : 4) && r.IntervalSeconds == 3 && r.BackoffRate == 1.5 && r.MaxDelaySeconds == 30
     ])
     error_message = "Compute's retriers must follow the retry variable."
   }

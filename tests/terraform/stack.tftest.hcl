@@ -120,9 +120,9 @@ run "defaults_render_a_distributed_map" {
   assert {
     condition = (
       [for r in jsondecode(module.state_machine.definition).States.FanOut.ItemProcessor.States.Compute.Retry : [r.MaxAttempts, r.IntervalSeconds, r.BackoffRate, r.MaxDelaySeconds, r.JitterStrategy]] ==
-      [[6, 2, 2, 60, "FULL"], [6, 2, 2, 60, "FULL"]]
+      [[6, 2, 2, 60, "FULL"], [6, 2, 2, 60, "FULL"], [1, 2, 2, 60, "FULL"]]
     )
-    error_message = "Compute's two retriers must carry the default retry policy with full jitter."
+    error_message = "Compute's retriers must carry the default retry policy with full jitter, Lambda.Unknown's retried once."
   }
 }
 

@@ -24,7 +24,7 @@ run "valid_boundaries_are_accepted" {
     tolerated_failure_percentage = 100
     tolerated_failure_count      = 5
     child_execution_type         = "EXPRESS"
-    retry                        = { max_attempts = 0, interval_seconds = 1, backoff_rate = 1, max_delay_seconds = 1 }
+    retry                        = { max_attempts = 0, interval_seconds = 1, backoff_rate = 1, max_delay_seconds = 1, lambda_unknown_max_attempts = 0 }
     max_chunks                   = 1
     default_workload             = "repro_check"
     log_level                    = "DEBUG"
@@ -249,6 +249,16 @@ run "rejects_retry_max_delay_seconds" {
 
   variables {
     retry = { max_delay_seconds = 0 }
+  }
+
+  expect_failures = [var.retry]
+}
+
+run "rejects_retry_lambda_unknown_max_attempts" {
+  command = plan
+
+  variables {
+    retry = { lambda_unknown_max_attempts = 11 }
   }
 
   expect_failures = [var.retry]
