@@ -82,3 +82,14 @@ def add_follow_options(parser: argparse.ArgumentParser) -> None:
         help="seconds between polls (default: 2)",
     )
     parser.add_argument("--json", action="store_true", help="print the outcome as JSON")
+
+
+def add_print_limit(parser: argparse.ArgumentParser) -> None:
+    """``--print-limit`` of a command that prints a run's summary."""
+    parser.add_argument(
+        "--print-limit",
+        type=non_negative_int,
+        default=5000,
+        metavar="DIGITS",
+        help="print the number itself up to this many digits (default: 5000)",
+    )

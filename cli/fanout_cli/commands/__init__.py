@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from fanout_cli.commands import estimate, result, run, status, sweep
+from fanout_cli.commands import estimate, redrive, result, run, status, sweep
 from fanout_cli.options import Subparsers
 
 
@@ -19,4 +19,4 @@ class Command(Protocol):
     def add_parser(self, sub: Subparsers) -> None: ...
 
 
-COMMANDS: tuple[Command, ...] = (run, sweep, status, result, estimate)
+COMMANDS: tuple[Command, ...] = (run, sweep, status, result, redrive, estimate)

@@ -13,7 +13,7 @@ from fanout_cli.options import (
     Subparsers,
     add_aws_command,
     add_follow_options,
-    non_negative_int,
+    add_print_limit,
     positive_int,
 )
 from fanout_cli.resolve import build_input, new_execution_name, validate_execution_name
@@ -34,13 +34,7 @@ def add_parser(sub: Subparsers) -> None:
     run.add_argument("--kernel", choices=("fast", "reference"), help="utf8_count kernel")
     run.add_argument("--workload", metavar="W", help="workload (default: the deployment's)")
     run.add_argument("--name", help="execution name (default: fanout-<size>-<time>-<random>)")
-    run.add_argument(
-        "--print-limit",
-        type=non_negative_int,
-        default=5000,
-        metavar="DIGITS",
-        help="print the number itself up to this many digits (default: 5000)",
-    )
+    add_print_limit(run)
     add_follow_options(run)
     run.set_defaults(func=command)
 
