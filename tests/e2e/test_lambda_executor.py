@@ -151,35 +151,6 @@ def test_environment_is_strings_and_task_root_is_the_code(
     }
 
 
-def test_timeout_is_enforced_with_the_aws_error(
-    lambda_client: Any, make_function: Callable[..., str]
-) -> None:
-    # GIVEN a function with a 1 s timeout that sleeps longer when asked to
-    name = make_function(
-        {
-            "app.py": """
-            import time
-
-            def handler(event, context):
-                time.sleep(event.get("sleep", 0))
-                return {"slept": event.get("sleep", 0)}
-            """
-        },
-        timeout=1,
-    )
-    # WHEN it overruns
-    error, payload = invoke(lambda_client, name, {"sleep": 30})
-    # THEN the invocation fails as on AWS
-    assert error == "Unhandled"
-    assert payload["errorType"] == "Sandbox.Timedout"
-    assert re.fullmatch(
-        rf"RequestId: {REQUEST_ID} Error: Task timed out after 1\.00 seconds",
-        payload["errorMessage"],
-    )
-    # AND the function works again on its next invocation (a fresh environment)
-    assert invoke(lambda_client, name, {"sleep": 0}) == (None, {"slept": 0})
-
-
 def test_import_error_has_the_aws_shape(
     lambda_client: Any, make_function: Callable[..., str]
 ) -> None:

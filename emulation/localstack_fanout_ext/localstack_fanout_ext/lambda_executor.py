@@ -8,9 +8,19 @@ install``: the matching Python with only boto3, as AWS provides it).
 
 What it adds to the stock invoke path, so functions fail here as they fail on AWS:
 
-* the function timeout is enforced: the environment is killed and the invocation returns
-  ``{"errorType": "Sandbox.Timedout", "errorMessage": "RequestId: <id> Error: Task timed out
-  after N.00 seconds"}``;
+* the function timeout is enforced, and the environment killed. A timeout while the handler
+  runs returns what real runs show AWS returning: a payload with no ``errorType``, only
+  ``{"errorMessage": "<ISO time> <request id> Task timed out after N.NN seconds"}`` with the
+  time really elapsed (Step Functions then reports ``Lambda.Unknown``; public reports of real
+  runs: https://github.com/cdklabs/construct-hub/pull/713,
+  https://github.com/govuk-one-login/life-events-platform/pull/1094,
+  https://github.com/aws-samples/amazon-textract-idp-cdk-constructs/issues/80). A timeout in
+  the Init phase returns ``{"errorType": "Sandbox.Timedout", "errorMessage": "RequestId: <id>
+  Error: Task timed out after N.00 seconds"}`` as AWS documents
+  (https://docs.aws.amazon.com/lambda/latest/dg/troubleshooting-invocation.html#troubleshooting-timeouts);
+* the Init phase is limited to 10 s; past that the environment is started again inside the
+  first invocation, within the function timeout, as AWS documents
+  (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html#runtimes-lifecycle-ib);
 * an environment that exits during an invocation returns ``Runtime.ExitError``;
 * an environment that died (timeout, crash) is started afresh on its next invocation;
 * environment variables are passed as strings, and ``LAMBDA_TASK_ROOT`` is the real code folder.
@@ -55,6 +65,8 @@ RUNTIMES_DIR_ENV = "FANOUT_LAMBDA_RUNTIMES_DIR"
 # environment variables of the host kept for a function (everything else comes from LocalStack)
 HOST_VARIABLES = ("PATH", "LANG", "LC_ALL", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE")
 LOG_TAIL_BYTES = 64 * 1024
+# AWS limits the Init phase of an on-demand environment to 10 seconds.
+INIT_LIMIT_SECONDS = 10.0
 
 
 def runtimes_dir() -> Path:
@@ -82,6 +94,17 @@ def runtime_python(runtime: str | None) -> Path:
 
 def _error_payload(error_type: str, message: str) -> bytes:
     return json.dumps({"errorType": error_type, "errorMessage": message}).encode()
+
+
+def _stamp() -> str:
+    """Now as Lambda writes it in logs and timeout messages: 2024-05-06T13:44:03.691Z."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def invocation_timeout_payload(request_id: str, elapsed: float) -> bytes:
+    """The payload of an invocation that outlived its timeout: no errorType, as AWS sends it."""
+    message = f"{_stamp()} {request_id} Task timed out after {elapsed:.2f} seconds"
+    return json.dumps({"errorMessage": message}, separators=(",", ":")).encode()
 
 
 def _exit_reason(returncode: int) -> str:
@@ -144,7 +167,16 @@ class SubprocessRuntimeExecutor(RuntimeExecutor):
         self.env_vars = env
         self.executor_endpoint.start()
         self._spawn()
-        self.executor_endpoint.wait_for_startup()
+        try:
+            self.executor_endpoint.startup_future.result(timeout=INIT_LIMIT_SECONDS)
+        except FutureTimeout:
+            # Init outlived its 10 s: the first invocation initialises again, within the
+            # function timeout.
+            LOG.info("Lambda environment %s: Init over %.0f s", self.id, INIT_LIMIT_SECONDS)
+            self.current_request = None
+            self._kill()
+        else:
+            self.executor_endpoint.wait_for_startup()
 
     def _spawn(self) -> None:
         """Start the environment process; the executor endpoint hears when it is ready."""
@@ -228,21 +260,35 @@ class SubprocessRuntimeExecutor(RuntimeExecutor):
         except OSError:
             return ""
 
-    def _respawn(self) -> None:
-        """A fresh environment after a timeout or crash, as AWS re-initialises the sandbox."""
+    def _respawn(self, budget: float) -> bool:
+        """A fresh environment after a timeout or crash, as AWS re-initialises the sandbox.
+
+        False when Init outlives ``budget`` seconds (the environment is then killed)."""
         self.executor_endpoint.startup_future = Future()
         self.executor_endpoint.invocation_future = None
         self._spawn()
-        self.executor_endpoint.wait_for_startup()
+        try:
+            self.executor_endpoint.startup_future.result(timeout=max(0.0, budget))
+        except FutureTimeout:
+            self._kill()
+            return False
+        return True
 
     def invoke(self, payload: dict[str, str]) -> InvocationResult:
         with self.lock:
             request_id = payload["invoke-id"]
             if self.stopped:
                 raise LambdaRuntimeException(f"environment {self.id} is stopped")
+            timeout = float(self.function_version.config.timeout or 3)
+            started = time.monotonic()
+            try:
+                self._invoke_offset = self.output_path.stat().st_size
+            except OSError:
+                self._invoke_offset = 0
             if self.process is None or self.process.poll() is not None:
                 try:
-                    self._respawn()
+                    if not self._respawn(timeout):
+                        return self._init_timed_out(request_id, timeout)
                 except StatusErrorException as e:
                     return InvocationResult(request_id, e.payload, is_error=True, logs="")
             endpoint = self.executor_endpoint
@@ -250,12 +296,6 @@ class SubprocessRuntimeExecutor(RuntimeExecutor):
             endpoint.invocation_future = future
             endpoint.logs = None
             self.current_request = request_id
-            try:
-                self._invoke_offset = self.output_path.stat().st_size
-            except OSError:
-                self._invoke_offset = 0
-            timeout = float(self.function_version.config.timeout or 3)
-            started = time.monotonic()
             response = requests.post(
                 f"http://127.0.0.1:{endpoint.container_port}/invoke",
                 json=payload,
@@ -269,29 +309,43 @@ class SubprocessRuntimeExecutor(RuntimeExecutor):
             try:
                 return future.result(timeout=max(0.0, timeout - (time.monotonic() - started)))
             except FutureTimeout:
-                return self._timed_out(request_id, timeout)
+                return self._timed_out(request_id, time.monotonic() - started)
             finally:
                 self.current_request = None
 
-    def _timed_out(self, request_id: str, timeout: float) -> InvocationResult:
-        self.current_request = None  # the watcher must not report the kill as a crash
-        self._kill()
-        stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-        message = f"Task timed out after {timeout:.2f} seconds"
-        logs = (
+    def _timeout_logs(self, request_id: str, elapsed: float, message: str) -> str:
+        return (
             self._output_since(self._invoke_offset)
             + f"END RequestId: {request_id}\n"
-            + f"REPORT RequestId: {request_id}\tDuration: {timeout * 1000:.2f} ms\t"
-            + f"Billed Duration: {int(timeout * 1000)} ms\t"
+            + f"REPORT RequestId: {request_id}\tDuration: {elapsed * 1000:.2f} ms\t"
+            + f"Billed Duration: {int(elapsed * 1000)} ms\t"
             + f"Memory Size: {self.function_version.config.memory_size} MB\t\n"
-            + f"{stamp} {request_id} {message}\n"
+            + f"{_stamp()} {request_id} {message}\n"
         )
+
+    def _timed_out(self, request_id: str, elapsed: float) -> InvocationResult:
+        """The handler outlived the function timeout: kill the environment, answer as AWS."""
+        self.current_request = None  # the watcher must not report the kill as a crash
+        self._kill()
+        payload = invocation_timeout_payload(request_id, elapsed)
+        message = json.loads(payload)["errorMessage"].split(" ", 2)[2]
         LOG.info("Lambda %s timed out: %s", self.function_version.qualified_arn, message)
+        return InvocationResult(
+            request_id,
+            payload,
+            is_error=True,
+            logs=self._timeout_logs(request_id, elapsed, message),
+        )
+
+    def _init_timed_out(self, request_id: str, timeout: float) -> InvocationResult:
+        """Init, run again inside the invocation, outlived the function timeout."""
+        message = f"Task timed out after {timeout:.2f} seconds"
+        LOG.info("Lambda %s timed out in Init", self.function_version.qualified_arn)
         return InvocationResult(
             request_id,
             _error_payload("Sandbox.Timedout", f"RequestId: {request_id} Error: {message}"),
             is_error=True,
-            logs=logs,
+            logs=self._timeout_logs(request_id, timeout, message),
         )
 
     # ------------------------------------------------------------------ addresses, logs

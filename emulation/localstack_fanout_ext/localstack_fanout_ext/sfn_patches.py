@@ -6,8 +6,9 @@ becomes ``null`` while the map succeeds, ToleratedFailure* has no effect, an int
 ``ToleratedFailurePercentage`` and EXPRESS child executions are refused, and the interpreter
 rebuilds a JSONPath parser for
 every path and a boto client (with an STS call) for every task. DescribeStateMachine omits
-``tracingConfiguration`` and ListExecutions by ``mapRunArn`` fails (see ``sfn_api_fixes``). Each
-patch below closes one gap.
+``tracingConfiguration`` and ListExecutions by ``mapRunArn`` fails (see ``sfn_api_fixes``), and
+a Lambda error payload without ``errorType`` becomes ``Exception`` instead of
+``Lambda.Unknown`` (``sfn_lambda_errors``). Each patch below closes one gap.
 
 ``FANOUT_SFN_PATCHES`` selects them: unset or ``all`` applies every patch, ``none`` applies
 none, otherwise a comma list of patch names (see ``PATCHES``).
@@ -75,6 +76,12 @@ def _apply_list_map_run_executions() -> None:
     sfn_api_fixes.apply("list_map_run_executions")
 
 
+def _apply_lambda_unknown() -> None:
+    from localstack_fanout_ext import sfn_lambda_errors
+
+    sfn_lambda_errors.apply()
+
+
 PATCHES: dict[str, Callable[[], None]] = {
     "result_writer": _apply_result_writer,
     "map_failures": _apply_map_failures,
@@ -84,6 +91,7 @@ PATCHES: dict[str, Callable[[], None]] = {
     "boto_client_cache": _apply_boto_client_cache,
     "tracing_configuration": _apply_tracing_configuration,
     "list_map_run_executions": _apply_list_map_run_executions,
+    "lambda_unknown": _apply_lambda_unknown,
 }
 
 _applied: list[str] = []
