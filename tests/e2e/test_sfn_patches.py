@@ -8,6 +8,7 @@ patch (``FANOUT_SFN_PATCHES=none``).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -15,42 +16,19 @@ from typing import Any
 import pytest
 
 from tests.e2e.stack import start, unique_name, wait
+from tests.support import aws_fixtures
 
 pytestmark = pytest.mark.e2e
 
 ROLE_ARN = "arn:aws:iam::000000000000:role/fanout-sfn-patches-test"
 EXCEEDED_ERROR = "States.ExceedToleratedFailureThreshold"
 EXCEEDED_CAUSE = "The specified tolerated failure threshold was exceeded"
-STANDARD_CHILD_KEYS = {
-    "ExecutionArn",
-    "Input",
-    "InputDetails",
-    "Name",
-    "Output",
-    "OutputDetails",
-    "RedriveCount",
-    "RedriveStatus",
-    "RedriveStatusReason",
-    "StartDate",
-    "StateMachineArn",
-    "Status",
-    "StopDate",
-}
+# Key sets of ResultWriter records, from AWS's example and a real map run's FAILED record.
+STANDARD_CHILD_KEYS = set(aws_fixtures.load("states/resultwriter_succeeded_records")[0])
 EXPRESS_CHILD_KEYS = STANDARD_CHILD_KEYS - {"RedriveCount", "RedriveStatus", "RedriveStatusReason"}
-FAILED_CHILD_KEYS = {
-    "Cause",
-    "Error",
-    "ExecutionArn",
-    "Input",
-    "InputDetails",
-    "Name",
-    "RedriveCount",
-    "RedriveStatus",
-    "StartDate",
-    "StateMachineArn",
-    "Status",
-    "StopDate",
-}
+FAILED_CHILD_KEYS = set(aws_fixtures.load("states/resultwriter_failed_record"))
+# ResultWriter dates: 2025-02-04T01:49:50.099Z
+RECORD_DATE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 
 
 @contextmanager
@@ -170,6 +148,9 @@ def test_result_writer_writes_aws_format_files(clients: dict[str, Any], bucket: 
     child_sm_prefix = arn + "/"
     for record in succeeded:
         assert set(record) == STANDARD_CHILD_KEYS
+        assert RECORD_DATE.fullmatch(record["StartDate"]) and RECORD_DATE.fullmatch(
+            record["StopDate"]
+        )
         assert record["Status"] == "SUCCEEDED"
         assert record["StateMachineArn"].startswith(child_sm_prefix)
         assert record["ExecutionArn"].endswith(":" + record["Name"])
@@ -216,14 +197,23 @@ def test_failing_child_fails_the_map_run(clients: dict[str, Any], bucket: str) -
     counts = map_run["itemCounts"]
     assert counts["failed"] == 1
     assert counts["total"] == 4
-    assert counts["succeeded"] + counts["failed"] + counts["aborted"] == 4
-    assert counts["running"] == 0 and counts["pending"] == 0
-    # AND the ResultWriter still wrote the failed run's results
+    # (children not started when the run failed stay pending)
+    assert counts["succeeded"] + counts["failed"] + counts["aborted"] + counts["pending"] == 4
+    assert counts["running"] == 0
+    # AND the ResultWriter still wrote the failed run's results (the others succeeded or
+    # were stopped when the map run failed)
     map_run_id = map_run["mapRunArn"].split(":")[-1]
     manifest, _ = read_json(s3, bucket, f"runs/b/{map_run_id}/manifest.json")
     [failed_file] = manifest["ResultFiles"]["FAILED"]
     failed, _ = read_json(s3, bucket, failed_file["Key"])
-    assert [(r["Error"], r["Cause"]) for r in failed] == [("ItemBroken", "item 1 is broken")]
+    assert [(r["Error"], r["Cause"]) for r in failed if r["Status"] == "FAILED"] == [
+        ("ItemBroken", "item 1 is broken")
+    ]
+    assert {r["Status"] for r in failed} <= {"FAILED", "ABORTED"}
+    for record in failed:
+        assert set(record) == FAILED_CHILD_KEYS - (
+            {"Error", "Cause"} if record["Status"] == "ABORTED" else set()
+        )
 
 
 @pytest.mark.parametrize(

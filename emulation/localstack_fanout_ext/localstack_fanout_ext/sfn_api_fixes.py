@@ -13,11 +13,12 @@
 
 from __future__ import annotations
 
-import datetime
+import copy
 import threading
 from typing import Any
 
 from localstack_fanout_ext import sfn_map_run
+from localstack_fanout_ext.sfn_map_records import execution_arn
 
 _installed: set[str] = set()
 _lock = threading.Lock()
@@ -85,30 +86,29 @@ def _install_tracing() -> None:
     StepFunctionsProvider.update_state_machine = update_state_machine
 
 
-def _parse_date(text: str) -> datetime.datetime:
-    return datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.UTC)
-
-
 def child_list_items(record: Any) -> list[dict[str, Any]]:
     """ListExecutions items for a map run's ended children (ExecutionListItem shape)."""
-    state = sfn_map_run._state_of(record)
+    state = sfn_map_run.state_of(record)
     if state is None:
         return []
     with state.lock:
-        entries = [entry for _, entry in state.records]
+        children = [
+            copy.copy(c) for c in state.children.values() if c.status not in ("PENDING", "RUNNING")
+        ]
     # itemCount is the number of items a child processed: one unless an ItemBatcher grouped
     # them, in which case fewer children than items ran and it is left out.
     one_item_each = record.execution_counter.total.get() == record.item_counter.total.get()
     items = []
-    for entry in entries:
+    for child in children:
         item: dict[str, Any] = {
-            "executionArn": entry["ExecutionArn"],
-            "stateMachineArn": entry["StateMachineArn"],
-            "name": entry["Name"],
-            "status": entry["Status"],
-            "startDate": _parse_date(entry["StartDate"]),
-            "stopDate": _parse_date(entry["StopDate"]),
+            "executionArn": execution_arn(record.map_state_machine_arn, child.name, state.express),
+            "stateMachineArn": record.map_state_machine_arn,
+            "name": child.name,
+            "status": child.status,
+            "startDate": child.start,
+            "stopDate": child.stop,
             "mapRunArn": record.map_run_arn,
+            "redriveCount": child.redrive_count,
         }
         if one_item_each:
             item["itemCount"] = 1
@@ -160,7 +160,7 @@ def _install_map_run_listing() -> None:
             next_token=kwargs.get("next_token"),
             next_token_length_limit=3096,
         )
-        state = sfn_map_run._state_of(record)
+        state = sfn_map_run.state_of(record)
         if state is not None and state.express:
             raise StateMachineTypeNotSupported(
                 "This operation is not supported by this type of state machine"
@@ -169,8 +169,11 @@ def _install_map_run_listing() -> None:
         status_filter = kwargs.get("status_filter")
         if status_filter:
             items = [item for item in items if item["status"] == status_filter]
-        if kwargs.get("redrive_filter") == "REDRIVEN":
-            items = []  # children here are never redriven
+        redrive_filter = kwargs.get("redrive_filter")
+        if redrive_filter == "REDRIVEN":
+            items = [item for item in items if item["redriveCount"] > 0]
+        elif redrive_filter == "NOT_REDRIVEN":
+            items = [item for item in items if item["redriveCount"] == 0]
         items.sort(key=lambda item: item["startDate"], reverse=True)
         page, next_token = PaginatedList(items).get_page(
             token_generator=lambda item: get_next_page_token_from_arn(item.get("executionArn")),

@@ -1,47 +1,53 @@
-"""Distributed Map runs as AWS runs them: child records, failure tolerance, ResultWriter files.
+"""Distributed Map runs as AWS runs them: child records, failure tolerance, redrive.
 
 LocalStack evaluates each Distributed Map child in-process. This module replaces the child
-worker's job evaluation so that every child leaves a record (name, ARN, input, output or
-error and cause, dates, status), then
+worker's job evaluation so that every child leaves a record (``sfn_map_records``), then
 
 * ``map_failures``: a failed (or timed-out) child counts against ``ToleratedFailureCount`` /
   ``ToleratedFailurePercentage``; past the threshold the map run fails with
-  ``States.ExceedToleratedFailureThreshold`` (remaining items are not started); within it the
-  failed item's place in the output holds its ``{"Error", "Cause"}``. DescribeMapRun counts
-  follow (total = items read; pending, running, succeeded, failed, timed out, aborted).
-* ``result_writer``: ``s3:putObject`` ResultWriter writes ``<Prefix>/<map run id>/`` with
-  ``SUCCEEDED_n.json`` / ``FAILED_n.json`` (JSON arrays of child records) and a
-  ``manifest.json`` listing them, also when the map run fails.
+  ``States.ExceedToleratedFailureThreshold``: children still running are stopped and counted as
+  aborted, children not yet started are not started and stay pending
+  (https://docs.aws.amazon.com/step-functions/latest/apireference/API_MapRunExecutionCounts.html:
+  aborted are those "stopped by the user or by Step Functions because the Map Run failed").
+  Within it the failed item's place in the output holds its ``{"Error", "Cause"}``;
+* EXPRESS children end as TIMED_OUT (``States.Timeout``) after 5 minutes, the most an Express
+  workflow may run (https://docs.aws.amazon.com/step-functions/latest/dg/choosing-workflow-type.html);
+* a redriven map run (``sfn_redrive``) keeps its ARN and counters and runs again only the
+  children that failed, timed out, were aborted or never started
+  (https://docs.aws.amazon.com/step-functions/latest/dg/redrive-map-run.html).
 
-Entry points patched (all in ``localstack.services.stepfunctions.asl.component.state.
-state_execution.state_map``): ``StateMap.from_state_props`` and ``StateMap._eval_execution``,
-``MapRunRecord.__init__`` and ``MapRunRecord.update``,
-``DistributedIterationComponent._map_run``, ``DistributedItemProcessorWorker._eval_job``,
-``ResultWriter._eval_body`` and ``ResourceEvalS3._handle_put_object``.
+The ResultWriter files are written by ``sfn_result_writer``. Entry points patched (in
+``localstack.services.stepfunctions.asl.component.state.state_execution.state_map``):
+``StateMap.from_state_props`` and ``StateMap._eval_execution``, ``MapRunRecord.__init__``,
+``MapRunRecord.update`` and ``MapRunRecord.describe``, ``DistributedIterationComponent._map_run``
+and ``DistributedItemProcessorWorker._eval_job``.
 """
 
 from __future__ import annotations
 
 import copy
-import datetime
-import json
 import logging
+import os
 import threading
-import time
-import uuid
-from dataclasses import dataclass, field
 from typing import Any
 
 from localstack_fanout_ext import sfn_definition
+from localstack_fanout_ext.sfn_map_records import (
+    EXCEEDED_CAUSE,
+    EXCEEDED_ERROR,
+    REDRIVABLE,
+    Child,
+    MapRunState,
+    compact_json,
+    new_child_name,
+    utc_now,
+)
 
 LOG = logging.getLogger(__name__)
 
-EXCEEDED_ERROR = "States.ExceedToleratedFailureThreshold"
-EXCEEDED_CAUSE = "The specified tolerated failure threshold was exceeded"
-# Step Functions splits a result file when it would pass 5 GB.
-MAX_RESULT_FILE_BYTES = 5 * 1000**3
-# How long a failing map run waits for children already running to finish and be recorded.
-IN_FLIGHT_WAIT_SECONDS = 900.0
+# The longest an Express workflow runs on AWS; an emulator-only variable may shorten it for tests.
+EXPRESS_MAX_SECONDS_ENV = "FANOUT_EXPRESS_MAX_SECONDS"
+EXPRESS_MAX_SECONDS = 300.0
 
 _tls = threading.local()
 _enabled = {"result_writer": False, "map_failures": False}
@@ -53,123 +59,59 @@ class _ThresholdExceeded(Exception):
     """Set as a job's output to stop the job pool; turned into the AWS failure by _map_run."""
 
 
-@dataclass
-class MapRunState:
-    """What the patches keep for one map run (attached to its MapRunRecord)."""
-
-    count_declared: bool
-    percentage_declared: bool
-    express: bool
-    total: int = 0
-    failures: int = 0
-    in_flight: int = 0
-    records: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
-    lock: threading.Condition = field(default_factory=threading.Condition)
-    results_written: bool = False
-
-    def exceeded(self, record: Any) -> bool:
-        if self.failures == 0:
-            return False
-        verdicts = []
-        if self.count_declared:
-            verdicts.append(self.failures > record.tolerated_failure_count)
-        if self.percentage_declared:
-            percentage = 100.0 * self.failures / self.total if self.total else 100.0
-            verdicts.append(percentage > record.tolerated_failure_percentage)
-        # Neither declared: no failure is tolerated.
-        return any(verdicts) if verdicts else True
-
-
-def _utc_now() -> datetime.datetime:
-    return datetime.datetime.now(tz=datetime.UTC)
-
-
-def _iso(moment: datetime.datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def _compact_json(value: Any) -> str:
-    from localstack.services.stepfunctions.asl.utils.encoding import to_json_str
-
-    return to_json_str(value, separators=(",", ":"))
-
-
-def child_record(
-    *,
-    record: Any,
-    express: bool,
-    child_input: Any,
-    status: str,
-    output: Any,
-    error: str | None,
-    cause: str | None,
-    start: datetime.datetime,
-    stop: datetime.datetime,
-) -> dict[str, Any]:
-    """One child execution as Step Functions writes it in a ResultWriter file."""
-    name = str(uuid.uuid4())
-    state_machine_arn = record.map_state_machine_arn
-    execution_arn = (
-        state_machine_arn.replace(":stateMachine:", ":express:" if express else ":execution:", 1)
-        + ":"
-        + name
-    )
-    entry: dict[str, Any] = {
-        "ExecutionArn": execution_arn,
-        "Input": _compact_json(child_input),
-        "InputDetails": {"Included": True},
-        "Name": name,
-        "StartDate": _iso(start),
-        "StateMachineArn": state_machine_arn,
-        "Status": status,
-        "StopDate": _iso(stop),
-    }
-    if status == "SUCCEEDED":
-        entry["Output"] = _compact_json(output)
-        entry["OutputDetails"] = {"Included": True}
-    else:
-        if error is not None:
-            entry["Error"] = error
-        if cause is not None:
-            entry["Cause"] = cause
-    if not express:
-        entry["RedriveCount"] = 0
-        if status == "SUCCEEDED":
-            entry["RedriveStatus"] = "NOT_REDRIVABLE"
-            entry["RedriveStatusReason"] = "Execution is SUCCEEDED and cannot be redriven"
-        else:
-            entry["RedriveStatus"] = "REDRIVABLE_BY_MAP_RUN"
-    return dict(sorted(entry.items()))
-
-
-def split_records(records: list[dict[str, Any]], limit: int) -> list[bytes]:
-    """JSON array files of at most ``limit`` bytes each (a single larger record gets its own)."""
-    files: list[bytes] = []
-    current: list[bytes] = []
-    size = 2  # "[" and "]"
-    for entry in records:
-        text = json.dumps(entry, separators=(",", ":")).encode()
-        extra = len(text) + (1 if current else 0)
-        if current and size + extra > limit:
-            files.append(b"[" + b",".join(current) + b"]")
-            current, size = [], 2
-            extra = len(text)
-        current.append(text)
-        size += extra
-    if current:
-        files.append(b"[" + b",".join(current) + b"]")
-    return files
-
-
-def _state_of(record: Any) -> MapRunState | None:
+def state_of(record: Any) -> MapRunState | None:
     return getattr(record, "fanout_state", None)
 
 
+def express_limit() -> float:
+    return float(os.environ.get(EXPRESS_MAX_SECONDS_ENV) or EXPRESS_MAX_SECONDS)
+
+
+def current_record() -> Any:
+    """The MapRunRecord of the Distributed Map being evaluated on this thread, if any."""
+    return getattr(_tls, "map_run_record", None)
+
+
+def current_map_input() -> Any:
+    return getattr(_tls, "map_input", None)
+
+
+def result_writer_enabled() -> bool:
+    return _enabled["result_writer"]
+
+
+def _finish(record: Any, state: MapRunState, child: Child, status: str) -> None:
+    """Count a child's end (the state's lock held)."""
+    items, executions = record.item_counter, record.execution_counter
+    items.running.offset(-1)
+    executions.running.offset(-1)
+    counter = {
+        "SUCCEEDED": "succeeded",
+        "TIMED_OUT": "timed_out",
+        "ABORTED": "aborted",
+    }.get(status, "failed")
+    getattr(items, counter).count()
+    getattr(executions, counter).count()
+    if status == "SUCCEEDED":
+        items.results_written.count()
+        executions.results_written.count()
+    child.status, child.stop, child.frame = status, utc_now(), None
+    state.lock.notify_all()
+
+
+def stop_running_children(record: Any, state: MapRunState, cause: str | None) -> None:
+    """The map run failed: stop every running child, counted as aborted (lock held)."""
+    state.stopping = True
+    for child in state.running():
+        frame = child.frame
+        if frame is not None:
+            frame.set_stop(stop_date=utc_now(), cause=cause, error=None)
+        child.error = child.cause = None
+        _finish(record, state, child, "ABORTED")
+
+
 def _install() -> None:
-    from localstack.aws.api.stepfunctions import (
-        HistoryEventType,
-        MapRunFailedEventDetails,
-    )
+    from localstack.aws.api.stepfunctions import HistoryEventType, MapRunFailedEventDetails
     from localstack.services.stepfunctions.asl.component.common.error_name.failure_event import (
         FailureEvent,
         FailureEventException,
@@ -198,12 +140,6 @@ def _install() -> None:
     from localstack.services.stepfunctions.asl.component.state.state_execution.state_map.iteration.itemprocessor import (  # noqa: E501
         map_run_record as record_module,
     )
-    from localstack.services.stepfunctions.asl.component.state.state_execution.state_map.result_writer import (  # noqa: E501
-        result_writer_decl as writer_decl_module,
-    )
-    from localstack.services.stepfunctions.asl.component.state.state_execution.state_map.result_writer.resource_eval import (  # noqa: E501
-        resource_eval_s3 as writer_module,
-    )
     from localstack.services.stepfunctions.asl.component.state.state_execution.state_map.tolerated_failure import (  # noqa: E501
         ToleratedFailureCountDecl,
         ToleratedFailurePercentageDecl,
@@ -212,16 +148,17 @@ def _install() -> None:
     from localstack.services.stepfunctions.asl.eval.program_state import (
         ProgramError,
         ProgramStopped,
+        ProgramTimedOut,
     )
     from localstack.services.stepfunctions.asl.eval.states import ItemData, MapData
+
+    from localstack_fanout_ext import sfn_result_writer
 
     StateMap = state_map_module.StateMap
     MapRunRecord = record_module.MapRunRecord
     DistributedIterationComponent = dic_module.DistributedIterationComponent
     DistributedItemProcessor = dip_module.DistributedItemProcessor
     Worker = worker_module.DistributedItemProcessorWorker
-    ResourceEvalS3 = writer_module.ResourceEvalS3
-    ResultWriter = writer_decl_module.ResultWriter
 
     # -- StateMap: remember which tolerances are declared; expose the state to MapRunRecord --
 
@@ -237,7 +174,7 @@ def _install() -> None:
     original_eval_execution = StateMap._eval_execution
 
     def _eval_execution(self: Any, env: Any) -> None:
-        _tls.map_state = self
+        _tls.map_state, _tls.env = self, env
         _tls.map_run_record = None
         _tls.map_input = copy.deepcopy(env.states.get_input())
         try:
@@ -245,41 +182,49 @@ def _install() -> None:
         except FailureEventException:
             record = _tls.map_run_record
             if _enabled["result_writer"] and self.result_writer and record is not None:
-                state = _state_of(record)
-                if state is not None and not state.results_written:
-                    try:
-                        env.stack.append(None)  # the results slot the writer pops
-                        self.result_writer.eval(env)
-                        env.stack.pop()
-                    except Exception:
-                        LOG.exception(
-                            "ResultWriter failed for failed map run %s", record.map_run_arn
-                        )
+                sfn_result_writer.write_for_failed_run(self, env, record)
             raise
         finally:
-            _tls.map_state = None
+            _tls.map_state = _tls.env = None
 
     StateMap.from_state_props = from_state_props
     StateMap._eval_execution = _eval_execution
 
-    # -- MapRunRecord: carry a MapRunState --
+    # -- MapRunRecord: carry a MapRunState; a redriven map run keeps its ARN and counters --
 
     original_record_init = MapRunRecord.__init__
 
     def record_init(self: Any, *args: Any, **kwargs: Any) -> None:
         original_record_init(self, *args, **kwargs)
         map_state = getattr(_tls, "map_state", None)
-        iteration = getattr(map_state, "iteration_component", None)
-        config = getattr(iteration, "_processor_config", None)
-        comment = getattr(getattr(iteration, "_comment", None), "comment", None)
-        express = getattr(
-            getattr(config, "execution_type", None), "name", ""
-        ) == "Express" or sfn_definition.is_express_processor(comment)
-        self.fanout_state = MapRunState(
-            count_declared=bool(getattr(map_state, "fanout_count_declared", True)),
-            percentage_declared=bool(getattr(map_state, "fanout_percentage_declared", True)),
-            express=express,
-        )
+        name = getattr(map_state, "name", "")
+        redriven = getattr(getattr(_tls, "env", None), "fanout_redrive_records", {}).get(name)
+        if redriven is not None and state_of(redriven) is not None:
+            self.map_run_arn = redriven.map_run_arn
+            self.map_state_machine_arn = redriven.map_state_machine_arn
+            self.execution_counter = redriven.execution_counter
+            self.item_counter = redriven.item_counter
+            self.start_date = redriven.start_date
+            state = state_of(redriven)
+            state.generation += 1
+            state.redrive_date = utc_now()
+            state.results_written = False
+            state.stopping = False
+            state.failures = 0
+            self.fanout_state = state
+        else:
+            iteration = getattr(map_state, "iteration_component", None)
+            config = getattr(iteration, "_processor_config", None)
+            comment = getattr(getattr(iteration, "_comment", None), "comment", None)
+            express = getattr(
+                getattr(config, "execution_type", None), "name", ""
+            ) == "Express" or sfn_definition.is_express_processor(comment)
+            self.fanout_state = MapRunState(
+                count_declared=bool(getattr(map_state, "fanout_count_declared", True)),
+                percentage_declared=bool(getattr(map_state, "fanout_percentage_declared", True)),
+                express=express,
+                map_state_name=name,
+            )
         _tls.map_run_record = self
 
     original_record_update = MapRunRecord.update
@@ -290,7 +235,7 @@ def _install() -> None:
         tolerated_failure_count: Any,
         tolerated_failure_percentage: Any,
     ) -> None:
-        state = _state_of(self)
+        state = state_of(self)
         if state is not None:
             if tolerated_failure_count is not None:
                 state.count_declared = True
@@ -303,29 +248,31 @@ def _install() -> None:
     MapRunRecord.__init__ = record_init
     MapRunRecord.update = record_update
 
-    # -- The map run: count items, turn a threshold stop into the AWS failure --
+    # -- The map run: count items, redrive only what did not succeed, fail as AWS does --
 
     original_map_run = DistributedIterationComponent._map_run
 
     def _map_run(self: Any, env: Any, eval_input: Any) -> None:
         record = eval_input.map_run_record
-        state = _state_of(record)
+        state = state_of(record)
         if state is None or not isinstance(self, DistributedItemProcessor):
             return original_map_run(self, env, eval_input)
         items = env.stack[-1]
-        state.total = len(items) if isinstance(items, list) else 0
-        record.item_counter.total.count(state.total)
-        record.item_counter.pending.count(state.total)
+        items = items if isinstance(items, list) else []
+        with state.lock:
+            if state.generation == 0:
+                state.total = len(items)
+                record.item_counter.total.count(state.total)
+                record.item_counter.pending.count(state.total)
+                state.children = {
+                    index: Child(index=index, name=new_child_name(), input_json=compact_json(item))
+                    for index, item in enumerate(items)
+                }
+            else:
+                _prepare_redrive(record, state)
         try:
             original_map_run(self, env, eval_input)
         except _ThresholdExceeded:
-            deadline = time.monotonic() + IN_FLIGHT_WAIT_SECONDS
-            with state.lock:
-                while state.in_flight > 0 and time.monotonic() < deadline:
-                    state.lock.wait(timeout=1.0)
-            not_started = record.item_counter.pending.get()
-            record.item_counter.pending.offset(-not_started)
-            record.item_counter.aborted.count(not_started)
             raise FailureEventException(
                 failure_event=FailureEvent(
                     env=env,
@@ -340,6 +287,30 @@ def _install() -> None:
                     ),
                 )
             ) from None
+        except BaseException:
+            with state.lock:
+                stop_running_children(record, state, cause=None)
+            raise
+
+    def _prepare_redrive(record: Any, state: MapRunState) -> None:
+        """Children to run again move back to pending; STANDARD ones keep their name."""
+        items, executions = record.item_counter, record.execution_counter
+        for child in state.children.values():
+            if child.status == "PENDING":
+                child.generation = state.generation
+            elif child.status in REDRIVABLE:
+                counter = {"TIMED_OUT": "timed_out", "ABORTED": "aborted"}.get(
+                    child.status, "failed"
+                )
+                getattr(items, counter).offset(-1)
+                getattr(executions, counter).offset(-1)
+                items.pending.count()
+                child.status, child.generation = "PENDING", state.generation
+                child.error = child.cause = None
+                if state.express:
+                    child.name = new_child_name()  # a new execution, started afresh
+                else:
+                    child.redrive_count += 1
 
     DistributedIterationComponent._map_run = _map_run
 
@@ -349,19 +320,30 @@ def _install() -> None:
 
     def _eval_job(self: Any, env: Any, job: Any) -> None:
         record = self._map_run_record
-        state = _state_of(record)
+        state = state_of(record)
         if state is None:
             return original_eval_job(self, env, job)
-        items, executions = record.item_counter, record.execution_counter
         with state.lock:
-            state.in_flight += 1
-        items.pending.offset(-1)
-        items.running.count()
-        executions.total.count()
-        executions.running.count()
+            child = state.children[job.job_index]
+            if child.status == "SUCCEEDED":  # a redrive does not run it again
+                job.job_output = copy.deepcopy(child.output)
+                return
+            if state.stopping:  # the map run failed before this child started
+                job.job_output = None
+                return
+            first_start = child.start is None
+            child.status, child.start, child.stop, child.frame = "RUNNING", utc_now(), None, env
+            record.item_counter.pending.offset(-1)
+            record.item_counter.running.count()
+            if first_start or state.express:
+                record.execution_counter.total.count()
+            record.execution_counter.running.count()
 
-        start = _utc_now()
-        child_input: Any = job.job_input
+        timer = None
+        if state.express:
+            timer = threading.Timer(express_limit(), env.set_timed_out)
+            timer.daemon = True
+            timer.start()
         status, output, error, cause = "FAILED", None, None, None
         try:
             env.states.context_object.context_object_data["Map"] = MapData(
@@ -370,7 +352,7 @@ def _install() -> None:
             env.states.reset(job.job_input)
             env.stack.append(env.states.get_input())
             self._eval_input(env_frame=env)
-            child_input = copy.deepcopy(env.states.get_input())
+            child.input_json = compact_json(env.states.get_input())
 
             job.job_program.eval(env)
 
@@ -378,6 +360,8 @@ def _install() -> None:
             if isinstance(end_state, ProgramError):
                 details = end_state.error or {}
                 error, cause = details.get("error"), details.get("cause")
+            elif isinstance(end_state, ProgramTimedOut):
+                status, error = "TIMED_OUT", "States.Timeout"
             elif isinstance(end_state, ProgramStopped):
                 status, error, cause = "ABORTED", end_state.error, end_state.cause
             else:
@@ -390,119 +374,55 @@ def _install() -> None:
         except Exception as ex:  # an interpreter error is the child's States.Runtime
             LOG.warning("Distributed Map child %s ended with %r", job.job_index, ex)
             error, cause = "States.Runtime", str(ex)
+        finally:
+            if timer is not None:
+                timer.cancel()
 
-        stop = _utc_now()
-        items.running.offset(-1)
-        executions.running.offset(-1)
-        if status == "SUCCEEDED":
-            items.succeeded.count()
-            items.results_written.count()
-            executions.succeeded.count()
-            executions.results_written.count()
-        elif status == "TIMED_OUT":
-            items.timed_out.count()
-            executions.timed_out.count()
-        elif status == "ABORTED":
-            items.aborted.count()
-            executions.aborted.count()
-        else:
-            items.failed.count()
-            executions.failed.count()
-
-        entry = child_record(
-            record=record,
-            express=state.express,
-            child_input=child_input,
-            status=status,
-            output=output,
-            error=error,
-            cause=cause,
-            start=start,
-            stop=stop,
-        )
-        job_output: Any = output if status == "SUCCEEDED" else None
+        job_output: Any = None
         with state.lock:
-            state.records.append((job.job_index, entry))
-            if status in ("FAILED", "TIMED_OUT") and _enabled["map_failures"]:
+            if child.status != "RUNNING":  # stopped as the map run failed: recorded already
+                job.job_output = None
+                return
+            child.output, child.error, child.cause = output, error, cause
+            _finish(record, state, child, status)
+            if status == "SUCCEEDED":
+                job_output = output
+            elif status in ("FAILED", "TIMED_OUT") and _enabled["map_failures"]:
                 state.failures += 1
                 if state.exceeded(record):
+                    stop_running_children(record, state, cause=EXCEEDED_CAUSE)
                     job_output = _ThresholdExceeded()
                 else:
                     job_output = {"Error": error or "", "Cause": cause or ""}
-            state.in_flight -= 1
-            state.lock.notify_all()
         job.job_output = job_output
 
     Worker._eval_job = _eval_job
 
-    # -- ResultWriter --
+    # -- DescribeMapRun: redrive fields (redriveCount, redriveDate, *Redrivable counts) --
 
-    original_put_object = ResourceEvalS3._handle_put_object
+    original_describe = MapRunRecord.describe
 
-    def _handle_put_object(env: Any, resource_runtime_part: Any, state_credentials: Any) -> None:
-        if not _enabled["result_writer"]:
-            return original_put_object(env, resource_runtime_part, state_credentials)
-        parameters = env.stack.pop()
-        env.stack.pop()  # the children's outputs: the records carry them
-        record = getattr(_tls, "map_run_record", None)
-        if record is None:
-            record = env.map_run_record_pool_manager.get_all().pop()
-        state = _state_of(record)
-        bucket = parameters["Bucket"]
-        prefix = parameters.get("Prefix", "")
-        if prefix != "" and not prefix.endswith("/"):
-            prefix += "/"
-        directory = f"{prefix}{record.map_run_arn.split(':')[-1]}/"
-        s3 = ResourceEvalS3._get_s3_client(
-            resource_runtime_part=resource_runtime_part, state_credentials=state_credentials
-        )
-        entries = sorted(state.records, key=lambda pair: pair[0]) if state else []
-        by_status: dict[str, list[dict[str, Any]]] = {"SUCCEEDED": [], "FAILED": []}
-        for _, entry in entries:
-            by_status["SUCCEEDED" if entry["Status"] == "SUCCEEDED" else "FAILED"].append(entry)
-        result_files: dict[str, list[dict[str, Any]]] = {
-            "FAILED": [],
-            "PENDING": [],
-            "SUCCEEDED": [],
-        }
-        for status in ("SUCCEEDED", "FAILED"):
-            for index, body in enumerate(split_records(by_status[status], MAX_RESULT_FILE_BYTES)):
-                key = f"{directory}{status}_{index}.json"
-                s3.put_object(Bucket=bucket, Key=key, Body=body)
-                result_files[status].append({"Key": key, "Size": len(body)})
-        manifest = {
-            "DestinationBucket": bucket,
-            "MapRunArn": record.map_run_arn,
-            "ResultFiles": result_files,
-        }
-        manifest_key = f"{directory}manifest.json"
-        s3.put_object(Bucket=bucket, Key=manifest_key, Body=json.dumps(manifest).encode("utf-8"))
-        if state is not None:
-            state.results_written = True
-        env.stack.append(
-            {
-                "MapRunArn": record.map_run_arn,
-                "ResultWriterDetails": {"Bucket": bucket, "Key": manifest_key},
-            }
-        )
+    def describe(self: Any) -> Any:
+        output = original_describe(self)
+        state = state_of(self)
+        if state is None:
+            return output
+        output["redriveCount"] = state.generation
+        if state.redrive_date is not None:
+            output["redriveDate"] = state.redrive_date
+        with state.lock:
+            # Children of a redrive that have not started again yet.
+            waiting = sum(
+                1
+                for child in state.children.values()
+                if state.generation and child.status == "PENDING" and child.start is not None
+            )
+        for counts in (output["itemCounts"], output["executionCounts"]):
+            counts["failuresNotRedrivable"] = 0
+            counts["pendingRedrive"] = waiting
+        return output
 
-    ResourceEvalS3._handle_put_object = staticmethod(_handle_put_object)
-
-    # ResultWriter Parameters read the Map state's input (as on AWS), not the children's
-    # outputs LocalStack leaves on top of the evaluation stack.
-    original_writer_eval_body = ResultWriter._eval_body
-
-    def writer_eval_body(self: Any, env: Any) -> None:
-        if not _enabled["result_writer"] or not hasattr(_tls, "map_input"):
-            return original_writer_eval_body(self, env)
-        env.stack.append(copy.deepcopy(_tls.map_input))
-        self.parargs.eval(env=env)
-        parameters = env.stack.pop()
-        env.stack.pop()  # the map input
-        env.stack.append(parameters)
-        self.resource_eval.eval_resource(env=env)
-
-    ResultWriter._eval_body = writer_eval_body
+    MapRunRecord.describe = describe
 
 
 def apply(*, result_writer: bool = False, map_failures: bool = False) -> None:
@@ -511,6 +431,9 @@ def apply(*, result_writer: bool = False, map_failures: bool = False) -> None:
     with _install_lock:
         if not _installed:
             _install()
+            from localstack_fanout_ext import sfn_result_writer
+
+            sfn_result_writer.install()
             _installed = True
         if result_writer:
             _enabled["result_writer"] = True
