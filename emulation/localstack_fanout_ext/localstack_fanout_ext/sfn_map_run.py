@@ -18,9 +18,9 @@ worker's job evaluation so that every child leaves a record (``sfn_map_records``
 
 The ResultWriter files are written by ``sfn_result_writer``. Entry points patched (in
 ``localstack.services.stepfunctions.asl.component.state.state_execution.state_map``):
-``StateMap.from_state_props`` and ``StateMap._eval_execution``, ``MapRunRecord.__init__``,
-``MapRunRecord.update`` and ``MapRunRecord.describe``, ``DistributedIterationComponent._map_run``
-and ``DistributedItemProcessorWorker._eval_job``.
+``StateMap.from_state_props`` and ``StateMap._eval_execution``, ``MapRunRecord.__init__`` and
+``MapRunRecord.update``, ``DistributedIterationComponent._map_run`` and
+``DistributedItemProcessorWorker._eval_job``.
 """
 
 from __future__ import annotations
@@ -57,6 +57,21 @@ _install_lock = threading.Lock()
 
 class _ThresholdExceeded(Exception):
     """Set as a job's output to stop the job pool; turned into the AWS failure by _map_run."""
+
+
+# Map runs a redrive runs again, by (execution ARN, Map state name).
+_redriven: dict[tuple[str, str], Any] = {}
+_redriven_lock = threading.Lock()
+
+
+def offer_for_redrive(execution_arn: str, records: list[Any]) -> None:
+    """The unsuccessful map runs of an execution being redriven: the next map run of the same
+    Map state in that execution continues one instead of starting afresh."""
+    with _redriven_lock:
+        for record in records:
+            state = state_of(record)
+            if state is not None and record.status != "SUCCEEDED":
+                _redriven[(execution_arn, state.map_state_name)] = record
 
 
 def state_of(record: Any) -> MapRunState | None:
@@ -174,7 +189,7 @@ def _install() -> None:
     original_eval_execution = StateMap._eval_execution
 
     def _eval_execution(self: Any, env: Any) -> None:
-        _tls.map_state, _tls.env = self, env
+        _tls.map_state = self
         _tls.map_run_record = None
         _tls.map_input = copy.deepcopy(env.states.get_input())
         try:
@@ -185,7 +200,7 @@ def _install() -> None:
                 sfn_result_writer.write_for_failed_run(self, env, record)
             raise
         finally:
-            _tls.map_state = _tls.env = None
+            _tls.map_state = None
 
     StateMap.from_state_props = from_state_props
     StateMap._eval_execution = _eval_execution
@@ -198,7 +213,8 @@ def _install() -> None:
         original_record_init(self, *args, **kwargs)
         map_state = getattr(_tls, "map_state", None)
         name = getattr(map_state, "name", "")
-        redriven = getattr(getattr(_tls, "env", None), "fanout_redrive_records", {}).get(name)
+        with _redriven_lock:
+            redriven = _redriven.pop((self.execution_arn, name), None)
         if redriven is not None and state_of(redriven) is not None:
             self.map_run_arn = redriven.map_run_arn
             self.map_state_machine_arn = redriven.map_state_machine_arn
@@ -397,32 +413,6 @@ def _install() -> None:
         job.job_output = job_output
 
     Worker._eval_job = _eval_job
-
-    # -- DescribeMapRun: redrive fields (redriveCount, redriveDate, *Redrivable counts) --
-
-    original_describe = MapRunRecord.describe
-
-    def describe(self: Any) -> Any:
-        output = original_describe(self)
-        state = state_of(self)
-        if state is None:
-            return output
-        output["redriveCount"] = state.generation
-        if state.redrive_date is not None:
-            output["redriveDate"] = state.redrive_date
-        with state.lock:
-            # Children of a redrive that have not started again yet.
-            waiting = sum(
-                1
-                for child in state.children.values()
-                if state.generation and child.status == "PENDING" and child.start is not None
-            )
-        for counts in (output["itemCounts"], output["executionCounts"]):
-            counts["failuresNotRedrivable"] = 0
-            counts["pendingRedrive"] = waiting
-        return output
-
-    MapRunRecord.describe = describe
 
 
 def apply(*, result_writer: bool = False, map_failures: bool = False) -> None:

@@ -8,7 +8,8 @@ rebuilds a JSONPath parser for
 every path and a boto client (with an STS call) for every task. DescribeStateMachine omits
 ``tracingConfiguration`` and ListExecutions by ``mapRunArn`` fails (see ``sfn_api_fixes``), and
 a Lambda error payload without ``errorType`` becomes ``Exception`` instead of
-``Lambda.Unknown`` (``sfn_lambda_errors``). Each patch below closes one gap.
+``Lambda.Unknown`` (``sfn_lambda_errors``), and RedriveExecution is missing (``sfn_redrive``).
+Each patch below closes one gap.
 
 ``FANOUT_SFN_PATCHES`` selects them: unset or ``all`` applies every patch, ``none`` applies
 none, otherwise a comma list of patch names (see ``PATCHES``).
@@ -82,6 +83,12 @@ def _apply_lambda_unknown() -> None:
     sfn_lambda_errors.apply()
 
 
+def _apply_redrive() -> None:
+    from localstack_fanout_ext import sfn_redrive
+
+    sfn_redrive.apply()
+
+
 PATCHES: dict[str, Callable[[], None]] = {
     "result_writer": _apply_result_writer,
     "map_failures": _apply_map_failures,
@@ -92,6 +99,7 @@ PATCHES: dict[str, Callable[[], None]] = {
     "tracing_configuration": _apply_tracing_configuration,
     "list_map_run_executions": _apply_list_map_run_executions,
     "lambda_unknown": _apply_lambda_unknown,
+    "redrive": _apply_redrive,
 }
 
 _applied: list[str] = []
