@@ -6,6 +6,7 @@ an attribute read back differently from what was written shows as a change on ev
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -110,3 +111,40 @@ def test_a_stack_deployed_with_the_former_function_addresses_plans_only_moves(
         current = str(change["address"])
         module, _, resource = current.partition("].")
         assert change["previous_address"] == f"{FORMER_FUNCTION_ADDRESSES[module + ']']}.{resource}"
+
+
+# Beside the re-apply: both change the real stack's resources.
+@pytest.mark.xdist_group("terraform-stack")
+def test_an_update_of_the_state_machine_applies_in_place(
+    deployed_stack: dict[str, Any],
+    stack_copy: str,
+    localstack_endpoint: str,
+    aws_client: Callable[..., Any],
+) -> None:
+    # Terraform's UpdateStateMachine always carries the definition and the role, which AWS
+    # requires (and the emulator now requires too). The stack is shared with tests running
+    # at the same time, so the change is one they do not notice: one more child at a time;
+    # it is applied from a copy of the state and undone from there, so the shared state
+    # stays true.
+    sfn = aws_client("stepfunctions")
+    arn = deployed_stack["state_machine_arn"]
+    changed = {**E2E_VARIABLES, "map_max_concurrency": 9}
+
+    def max_concurrency() -> int:
+        definition = json.loads(sfn.describe_state_machine(stateMachineArn=arn)["definition"])
+        [value] = [
+            state["MaxConcurrency"]
+            for state in definition["States"].values()
+            if state.get("Type") == "Map"
+        ]
+        return int(value)
+
+    try:
+        # GIVEN the deployed stack, WHEN a change to the state machine is applied
+        deploy.apply(localstack_endpoint, changed, workspace=stack_copy)
+        # THEN the same state machine has it, and a re-plan is clean
+        assert max_concurrency() == 9
+        assert deploy.plan(localstack_endpoint, changed, workspace=stack_copy) is False
+    finally:
+        deploy.apply(localstack_endpoint, E2E_VARIABLES, workspace=stack_copy)
+    assert max_concurrency() == 8

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.e2e.stack import unique_name
+from tests.e2e.stack import unique_name, wait
 from tests.e2e.test_sfn_patches import (
     ROLE_ARN,
     fanout_definition,
@@ -44,9 +44,26 @@ def test_describe_state_machine_returns_tracing_configuration(clients: dict[str,
             desc = sfn.describe_state_machine(stateMachineArn=traced)
             assert desc["tracingConfiguration"] == {"enabled": True}
 
-            # AND an update of tracing alone is accepted and kept
+            # AND an update of tracing alone is refused, as AWS documents: definition or
+            # roleArn is required
+            with pytest.raises(ClientError) as refused:
+                sfn.update_state_machine(
+                    stateMachineArn=traced, tracingConfiguration={"enabled": False}
+                )
+            assert refused.value.response["Error"] == {
+                "Code": "MissingRequiredParameter",
+                "Message": "Either the definition, the role ARN, the LoggingConfiguration, "
+                "or the TracingConfiguration must be specified",
+            }
+            assert sfn.describe_state_machine(stateMachineArn=traced)["tracingConfiguration"] == {
+                "enabled": True
+            }
+            # AND with the definition and role, as Terraform sends them, it is accepted and kept
             sfn.update_state_machine(
-                stateMachineArn=traced, tracingConfiguration={"enabled": False}
+                stateMachineArn=traced,
+                definition=json.dumps(PASS_ONLY),
+                roleArn=ROLE_ARN,
+                tracingConfiguration={"enabled": False},
             )
             desc = sfn.describe_state_machine(stateMachineArn=traced)
             assert desc["tracingConfiguration"] == {"enabled": False}
@@ -113,3 +130,36 @@ def test_list_executions_of_a_map_run(clients: dict[str, Any], bucket: str) -> N
     assert [item for page in pages for item in page["executions"]] == listed
     # AND an unknown map run is not found
     assert missing.value.response["Error"]["Code"] == "ResourceNotFound"
+
+
+def test_start_execution_is_idempotent_only_while_running(clients: dict[str, Any]) -> None:
+    # AWS: "If StartExecution is called with the same name and input as a running execution,
+    # the call succeeds and return the same response as the original request. If the execution
+    # is closed or if the input is different, it returns a 400 ExecutionAlreadyExists error."
+    # (https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html).
+    # LocalStack does this unpatched; this test keeps it so.
+    sfn = clients["sfn"]
+    waiting = {"StartAt": "Wait", "States": {"Wait": {"Type": "Wait", "Seconds": 60, "End": True}}}
+    with state_machine(sfn, waiting) as arn:
+        name = unique_name("same")
+        # GIVEN a running STANDARD execution
+        first = sfn.start_execution(stateMachineArn=arn, name=name, input='{"a": 1}')
+        # WHEN it is started again with the same name and input THEN the running one comes back
+        again = sfn.start_execution(stateMachineArn=arn, name=name, input='{"a": 1}')
+        assert (again["executionArn"], again["startDate"]) == (
+            first["executionArn"],
+            first["startDate"],
+        )
+        # AND with another input it is refused
+        with pytest.raises(ClientError) as other_input:
+            sfn.start_execution(stateMachineArn=arn, name=name, input='{"a": 2}')
+        # AND once it has closed, the same name and input are refused too
+        sfn.stop_execution(executionArn=first["executionArn"])
+        assert wait(sfn, first["executionArn"], 30)["status"] == "ABORTED"
+        with pytest.raises(ClientError) as closed:
+            sfn.start_execution(stateMachineArn=arn, name=name, input='{"a": 1}')
+    for refused in (other_input, closed):
+        assert refused.value.response["Error"]["Code"] == "ExecutionAlreadyExists"
+        assert refused.value.response["Error"]["Message"] == (
+            f"Execution Already Exists: '{first['executionArn']}'"
+        )

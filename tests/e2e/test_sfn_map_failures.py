@@ -95,3 +95,34 @@ def test_threshold_stops_running_children_and_leaves_the_rest_pending(
         | {"Status": "PENDING"}
         for item in items[3:]
     ]
+
+
+def test_express_children_time_out_at_the_express_limit(
+    clients: dict[str, Any], bucket: str
+) -> None:
+    # GIVEN EXPRESS children, one of which would wait ten minutes, one failure tolerated, and
+    # the emulator's five-minute Express limit shortened to 2 s for the test
+    sfn, s3 = clients["sfn"], clients["s3"]
+    definition = fanout_definition(
+        bucket=bucket,
+        child_states=SLOW_CHILD,
+        execution_type="EXPRESS",
+        tolerance={"ToleratedFailureCount": 1},
+    )
+    processor = definition["States"]["FanOut"]["ItemProcessor"]
+    processor["Comment"] = "fanout-emulator:express-max-seconds=2"
+    with state_machine(sfn, definition) as arn:
+        # WHEN it runs
+        desc = run(sfn, arn, {"items": [{"value": 0}], "prefix": "runs/x"}, deadline_s=60)
+        map_run = map_run_of(sfn, desc["executionArn"])
+
+    # THEN the child timed out (tolerated) instead of running on
+    assert desc["status"] == "SUCCEEDED", desc
+    assert map_run["itemCounts"]["timedOut"] == 1
+    manifest_key = json.loads(desc["output"])["map"]["ResultWriterDetails"]["Key"]
+    manifest, _ = read_json(s3, bucket, manifest_key)
+    [failed_file] = manifest["ResultFiles"]["FAILED"]
+    [record], _ = read_json(s3, bucket, failed_file["Key"])
+    assert (record["Status"], record["Error"]) == ("TIMED_OUT", "States.Timeout")
+    # an EXPRESS child's record has no Redrive* keys (and this one no Cause)
+    assert set(record) == FAILED_CHILD_KEYS - {"RedriveCount", "RedriveStatus", "Cause"}

@@ -2,9 +2,14 @@
 
 * ``tracing_configuration``: DescribeStateMachine (and DescribeStateMachineForExecution) omit
   ``tracingConfiguration``; AWS always returns it, ``{"enabled": false}`` when tracing is off.
-  UpdateStateMachine ignores a new ``tracingConfiguration`` (and refuses an update that changes
-  only tracing). Without these, ``terraform plan`` after ``apply`` shows the state machine
-  changing in place forever.
+  UpdateStateMachine ignores a new ``tracingConfiguration``. Without these, ``terraform plan``
+  after ``apply`` shows the state machine changing in place forever. An update without
+  ``definition`` and ``roleArn`` is refused with ``MissingRequiredParameter``, as AWS documents
+  (https://docs.aws.amazon.com/step-functions/latest/apireference/API_UpdateStateMachine.html:
+  "You must include at least one of definition or roleArn"), with the message AWS returns for
+  an empty update (recorded in LocalStack's AWS-validated snapshot). LocalStack accepts an
+  update of the logging configuration alone. Terraform always sends both
+  (terraform-provider-aws ``resourceStateMachineUpdate``).
 * ``list_map_run_executions``: ListExecutions with ``mapRunArn`` fails with an InternalError
   (it validates the absent ``stateMachineArn``). It now lists the map run's child executions,
   newest first, with ``statusFilter``, ``redriveFilter`` and paging, from the child records kept
@@ -20,6 +25,12 @@ from typing import Any
 from localstack_fanout_ext import sfn_map_run
 from localstack_fanout_ext.sfn_map_records import execution_arn
 
+# AWS's message for an UpdateStateMachine with nothing to update.
+MISSING_DEFINITION_AND_ROLE = (
+    "Either the definition, the role ARN, the LoggingConfiguration, or the TracingConfiguration "
+    "must be specified"
+)
+
 _installed: set[str] = set()
 _lock = threading.Lock()
 
@@ -31,6 +42,7 @@ def tracing_of(config: Any) -> dict[str, bool]:
 
 
 def _install_tracing() -> None:
+    from localstack.aws.api.stepfunctions import MissingRequiredParameter
     from localstack.services.stepfunctions.backend.execution import Execution
     from localstack.services.stepfunctions.backend.state_machine import (
         StateMachineInstance,
@@ -62,6 +74,8 @@ def _install_tracing() -> None:
     original_update = StepFunctionsProvider.update_state_machine
 
     def update_state_machine(self: Any, context: Any, state_machine_arn: str, **kwargs: Any) -> Any:
+        if not kwargs.get("definition") and not kwargs.get("role_arn"):
+            raise MissingRequiredParameter(MISSING_DEFINITION_AND_ROLE)
         tracing = kwargs.get("tracing_configuration")
         machine = self.get_store(context).state_machines.get(state_machine_arn)
         if tracing is None or not isinstance(machine, StateMachineRevision):
@@ -71,12 +85,6 @@ def _install_tracing() -> None:
             machine.tracing_config = tracing_of(tracing)
             # A new revision, so that publishing makes a version with the new tracing.
             machine.revision_id = long_uid()
-        if not any(
-            kwargs.get(name) for name in ("definition", "role_arn", "logging_configuration")
-        ):
-            # Tracing alone is a valid update on AWS: restate the unchanged role so that
-            # LocalStack's check for "something to update" passes and nothing else changes.
-            kwargs["role_arn"] = machine.role_arn
         try:
             return original_update(self, context, state_machine_arn, **kwargs)
         except Exception:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -30,6 +31,18 @@ MAX_RESULT_FILE_BYTES = 5 * 1000**3
 REDRIVABLE = ("FAILED", "TIMED_OUT", "ABORTED")
 # Where a redrive writes its ResultWriter files, under the map run's folder.
 REDRIVE_FOLDER = "Redrive-{n}/"
+# The longest an Express workflow runs on AWS
+# (https://docs.aws.amazon.com/step-functions/latest/dg/choosing-workflow-type.html).
+EXPRESS_MAX_SECONDS = 300.0
+# Emulator-only: an ItemProcessor Comment holding this shortens that limit, so that tests need not
+# wait five minutes. AWS ignores comments.
+EXPRESS_LIMIT_HOOK = re.compile(r"fanout-emulator:express-max-seconds=(\d+(?:\.\d+)?)")
+
+
+def express_limit(comment: str | None) -> float:
+    """How long an Express child of a map run with this ItemProcessor Comment may run."""
+    found = EXPRESS_LIMIT_HOOK.search(comment or "")
+    return float(found.group(1)) if found else EXPRESS_MAX_SECONDS
 
 
 def utc_now() -> datetime.datetime:
@@ -71,6 +84,7 @@ class MapRunState:
     percentage_declared: bool
     express: bool
     map_state_name: str = ""
+    express_max_seconds: float = EXPRESS_MAX_SECONDS
     total: int = 0
     failures: int = 0
     children: dict[int, Child] = field(default_factory=dict)

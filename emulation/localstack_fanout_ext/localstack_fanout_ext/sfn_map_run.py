@@ -11,7 +11,9 @@ worker's job evaluation so that every child leaves a record (``sfn_map_records``
   aborted are those "stopped by the user or by Step Functions because the Map Run failed").
   Within it the failed item's place in the output holds its ``{"Error", "Cause"}``;
 * EXPRESS children end as TIMED_OUT (``States.Timeout``) after 5 minutes, the most an Express
-  workflow may run (https://docs.aws.amazon.com/step-functions/latest/dg/choosing-workflow-type.html);
+  workflow may run (https://docs.aws.amazon.com/step-functions/latest/dg/choosing-workflow-type.html;
+  ``sfn_map_records.EXPRESS_LIMIT_HOOK`` shortens it for tests). A Task in progress then ends
+  first: the child stops at its next state;
 * a redriven map run (``sfn_redrive``) keeps its ARN and counters and runs again only the
   children that failed, timed out, were aborted or never started
   (https://docs.aws.amazon.com/step-functions/latest/dg/redrive-map-run.html).
@@ -27,7 +29,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import os
 import threading
 from typing import Any
 
@@ -39,15 +40,12 @@ from localstack_fanout_ext.sfn_map_records import (
     Child,
     MapRunState,
     compact_json,
+    express_limit,
     new_child_name,
     utc_now,
 )
 
 LOG = logging.getLogger(__name__)
-
-# The longest an Express workflow runs on AWS; an emulator-only variable may shorten it for tests.
-EXPRESS_MAX_SECONDS_ENV = "FANOUT_EXPRESS_MAX_SECONDS"
-EXPRESS_MAX_SECONDS = 300.0
 
 _tls = threading.local()
 _enabled = {"result_writer": False, "map_failures": False}
@@ -76,10 +74,6 @@ def offer_for_redrive(execution_arn: str, records: list[Any]) -> None:
 
 def state_of(record: Any) -> MapRunState | None:
     return getattr(record, "fanout_state", None)
-
-
-def express_limit() -> float:
-    return float(os.environ.get(EXPRESS_MAX_SECONDS_ENV) or EXPRESS_MAX_SECONDS)
 
 
 def current_record() -> Any:
@@ -240,6 +234,7 @@ def _install() -> None:
                 percentage_declared=bool(getattr(map_state, "fanout_percentage_declared", True)),
                 express=express,
                 map_state_name=name,
+                express_max_seconds=express_limit(comment),
             )
         _tls.map_run_record = self
 
@@ -357,7 +352,7 @@ def _install() -> None:
 
         timer = None
         if state.express:
-            timer = threading.Timer(express_limit(), env.set_timed_out)
+            timer = threading.Timer(state.express_max_seconds, env.set_timed_out)
             timer.daemon = True
             timer.start()
         status, output, error, cause = "FAILED", None, None, None
