@@ -129,6 +129,7 @@ def test_redrive_reruns_only_unsuccessful_children(clients: dict[str, Any], buck
         desc = wait(sfn, first["executionArn"], 120)
         map_runs = sfn.list_map_runs(executionArn=first["executionArn"])["mapRuns"]
         map_run_after = sfn.describe_map_run(mapRunArn=map_run["mapRunArn"])
+        history = sfn.get_execution_history(executionArn=first["executionArn"], maxResults=1000)
 
     # THEN the same execution succeeds, from the failed state on
     assert desc["status"] == "SUCCEEDED", desc
@@ -141,6 +142,14 @@ def test_redrive_reruns_only_unsuccessful_children(clients: dict[str, Any], buck
     )
     output = json.loads(desc["output"])
     assert output["after"] == "done"
+    # AND the history goes on from the first attempt's, through one ExecutionRedriven event
+    types = [event["type"] for event in history["events"]]
+    assert types[0] == "ExecutionStarted"
+    assert types.count("ExecutionFailed") == 1
+    assert types.index("ExecutionFailed") < types.index("ExecutionRedriven")
+    assert types[-1] == "ExecutionSucceeded"
+    [redriven] = [e for e in history["events"] if e["type"] == "ExecutionRedriven"]
+    assert redriven["executionRedrivenEventDetails"] == {"redriveCount": 1}
     assert len(list_keys(s3, bucket, "before/")) == 1  # the state before the map ran once
     # AND every child ran to the end exactly once: the redrive ran only 1, 3 and 4
     assert runs_per_item(s3, bucket) == Counter({index: 1 for index in range(ITEMS)})
