@@ -74,10 +74,12 @@ def _install_tracing() -> None:
     original_update = StepFunctionsProvider.update_state_machine
 
     def update_state_machine(self: Any, context: Any, state_machine_arn: str, **kwargs: Any) -> Any:
+        machine = self.get_store(context).state_machines.get(state_machine_arn)
         if not kwargs.get("definition") and not kwargs.get("role_arn"):
+            if not isinstance(machine, StateMachineRevision):  # LocalStack names what is wrong
+                return original_update(self, context, state_machine_arn, **kwargs)
             raise MissingRequiredParameter(MISSING_DEFINITION_AND_ROLE)
         tracing = kwargs.get("tracing_configuration")
-        machine = self.get_store(context).state_machines.get(state_machine_arn)
         if tracing is None or not isinstance(machine, StateMachineRevision):
             return original_update(self, context, state_machine_arn, **kwargs)
         saved = (machine.tracing_config, machine.revision_id)

@@ -335,7 +335,10 @@ def _install() -> None:
         if state is None:
             return original_eval_job(self, env, job)
         with state.lock:
-            child = state.children[job.job_index]
+            child = state.children.get(job.job_index)
+            if child is None:  # an item the map run did not count up front
+                child = Child(job.job_index, new_child_name(), compact_json(job.job_input))
+                state.children[job.job_index] = child
             if child.status == "SUCCEEDED":  # a redrive does not run it again
                 job.job_output = copy.deepcopy(child.output)
                 return
