@@ -31,13 +31,15 @@ from tests.support import aws_fixtures
 
 pytestmark = pytest.mark.e2e
 
-# A child fails at once when its item is bad, and otherwise waits ten minutes.
+# A child fails after 3 s when its item is bad (so that the children started beside it are
+# running by then), and otherwise waits ten minutes.
 SLOW_CHILD = {
     "Check": {
         "Type": "Choice",
-        "Choices": [{"Variable": "$.item.bad", "IsPresent": True, "Next": "Broken"}],
+        "Choices": [{"Variable": "$.item.bad", "IsPresent": True, "Next": "Pause"}],
         "Default": "Slow",
     },
+    "Pause": {"Type": "Wait", "Seconds": 3, "Next": "Broken"},
     "Broken": {"Type": "Fail", "Error": "ItemBroken", "Cause": "bad item"},
     "Slow": {"Type": "Wait", "Seconds": 600, "End": True},
 }
@@ -46,12 +48,12 @@ SLOW_CHILD = {
 def test_threshold_stops_running_children_and_leaves_the_rest_pending(
     clients: dict[str, Any], bucket: str
 ) -> None:
-    # GIVEN six items, three children at a time, no failure tolerated: item 0 fails at once
-    # while items 1 and 2 wait ten minutes, and items 3 to 5 wait for a free slot
+    # GIVEN six items, three children at a time, no failure tolerated: item 2 fails while
+    # items 0 and 1 wait ten minutes, and items 3 to 5 wait for a free slot
     sfn, s3 = clients["sfn"], clients["s3"]
     definition = fanout_definition(bucket=bucket, child_states=SLOW_CHILD)
     definition["States"]["FanOut"]["MaxConcurrency"] = 3
-    items = [{"bad": True}] + [{"value": index} for index in range(1, 6)]
+    items = [{"value": 0}, {"value": 1}, {"bad": True}] + [{"value": i} for i in range(3, 6)]
     with state_machine(sfn, definition) as arn:
         # WHEN it runs (a minute is far less than the children's ten)
         desc = run(sfn, arn, {"items": items, "prefix": "runs/p"}, deadline_s=60)
