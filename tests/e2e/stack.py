@@ -100,3 +100,30 @@ def list_keys(s3: Any, bucket: str, prefix: str) -> list[str]:
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         keys += [obj["Key"] for obj in page.get("Contents", [])]
     return keys
+
+
+def compute_log_records(
+    deployed_stack: dict[str, Any], run_id: str, message: str
+) -> list[dict[str, Any]]:
+    """The compute function's structured log records with this message for one run."""
+    logs = client("logs")
+    group = deployed_stack["log_group_names"]["compute"]
+    records = []
+    for page in logs.get_paginator("filter_log_events").paginate(logGroupName=group):
+        for event in page["events"]:
+            text = event["message"].strip()
+            if not text.startswith("{"):
+                continue
+            record = json.loads(text)
+            if record.get("message") == message and record.get("run_id") == run_id:
+                records.append(record)
+    return records
+
+
+def failed_records(s3: Any, bucket: str, run_id: str) -> list[dict[str, Any]]:
+    """Every record of the run's FAILED_n.json files (all map-run attempts)."""
+    records: list[dict[str, Any]] = []
+    for key in list_keys(s3, bucket, f"runs/{run_id}/results/"):
+        if "FAILED_" in key:
+            records += json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+    return records

@@ -13,7 +13,16 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.stack import client, list_keys, run, start, unique_name, wait
+from tests.e2e.stack import (
+    client,
+    compute_log_records,
+    failed_records,
+    list_keys,
+    run,
+    start,
+    unique_name,
+    wait,
+)
 from tests.support.utf8_reference import total
 
 pytestmark = pytest.mark.e2e
@@ -74,7 +83,7 @@ def test_transient_and_throttling_faults_are_retried_and_the_answer_stays_exact(
 
     # The compute function's log shows every injected failure, each one retried:
     # chunks 0 and 3 failed twice, chunk 5 once.
-    injected = injected_faults(deployed_stack, desc["name"])
+    injected = compute_log_records(deployed_stack, desc["name"], "injecting fault")
     assert sorted((e["chunk_id"], e["attempt"], e["fault"]) for e in injected) == [
         (0, 0, "transient"),
         (0, 1, "transient"),
@@ -82,22 +91,6 @@ def test_transient_and_throttling_faults_are_retried_and_the_answer_stays_exact(
         (3, 1, "transient"),
         (5, 0, "throttle"),
     ]
-
-
-def injected_faults(deployed_stack: dict[str, Any], run_id: str) -> list[dict]:
-    """The compute function's structured "injecting fault" records for one run."""
-    logs = client("logs")
-    group = deployed_stack["log_group_names"]["compute"]
-    records = []
-    for page in logs.get_paginator("filter_log_events").paginate(logGroupName=group):
-        for event in page["events"]:
-            text = event["message"].strip()
-            if not text.startswith("{"):
-                continue
-            record = json.loads(text)
-            if record.get("message") == "injecting fault" and record.get("run_id") == run_id:
-                records.append(record)
-    return records
 
 
 def test_a_permanent_failure_fails_the_run_naming_the_chunk(deployed_stack: dict[str, Any]) -> None:
@@ -137,47 +130,6 @@ def test_failures_beyond_the_tolerated_count_fail_the_map_run(
     # (children still running when the map run failed are in the FAILED file too, ABORTED)
     records = [r for r in failed_records(s3, bucket, desc["name"]) if r["Status"] == "FAILED"]
     assert sorted(json.loads(r["Input"])["chunk"]["chunk_id"] for r in records) == [2, 7]
-
-
-def failed_records(s3: Any, bucket: str, run_id: str) -> list[dict]:
-    keys = list_keys(s3, bucket, f"runs/{run_id}/results/")
-    records: list[dict] = []
-    for key in keys:
-        if "FAILED_" in key:
-            records += json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
-    return records
-
-
-def test_a_timeout_is_retried_and_the_answer_stays_exact(deployed_stack: dict[str, Any]) -> None:
-    # Chunk 1's first attempt outlives the function timeout; Sandbox.Timedout is retried.
-    sfn = client("stepfunctions")
-    desc = run(
-        sfn,
-        deployed_stack["state_machine_arn"],
-        {"size": 128, "chunk_size": 64, "fault": {"timeout": {"chunks": [1], "failures": 1}}},
-        deadline_s=600,
-    )
-    assert desc["status"] == "SUCCEEDED", (desc.get("error"), desc.get("cause"))
-    assert json.loads(desc["output"])["total_sum"] == str(total(128))
-
-
-def test_a_timeout_that_keeps_happening_is_reported_not_summed(
-    deployed_stack: dict[str, Any],
-) -> None:
-    sfn, s3 = client("stepfunctions"), client("s3")
-    bucket = deployed_stack["results_bucket_name"]
-    desc = run(
-        sfn,
-        deployed_stack["state_machine_arn"],
-        {"size": 128, "chunk_size": 64, "fault": {"timeout": {"chunks": [0], "failures": 99}}},
-        deadline_s=600,
-    )
-    assert desc["status"] == "FAILED"
-    assert desc["error"] == "ChunkFailedError", desc
-    assert "chunk ids 0" in desc["cause"] and "Sandbox.Timedout" in desc["cause"], desc["cause"]
-    records = failed_records(s3, bucket, desc["name"])
-    assert [r["Error"] for r in records] == ["Sandbox.Timedout"]
-    assert list_keys(s3, bucket, f"runs/{desc['name']}/result.txt") == []
 
 
 def test_concurrent_runs_are_all_exact_and_confined_to_their_prefix(
