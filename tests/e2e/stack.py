@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 import uuid
 from typing import Any
@@ -127,3 +130,22 @@ def failed_records(s3: Any, bucket: str, run_id: str) -> list[dict[str, Any]]:
         if "FAILED_" in key:
             records += json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
     return records
+
+
+def fanout(endpoint: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """The ``fanout`` command, run as a user would, against ``endpoint``."""
+    env = {
+        **os.environ,
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "fanout_cli.main", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )

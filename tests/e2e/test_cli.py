@@ -4,36 +4,16 @@ Terraform state: run (with progress), status and result."""
 from __future__ import annotations
 
 import hashlib
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from emulation import deploy
-from tests.e2e.stack import unique_name
+from tests.e2e.stack import fanout, unique_name
 from tests.support.utf8_reference import total
 
 pytestmark = pytest.mark.e2e
-
-
-def fanout(endpoint: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "AWS_ENDPOINT_URL": endpoint,
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "fanout_cli.main", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
 
 
 def test_run_status_and_result_from_the_terraform_state(

@@ -6,9 +6,6 @@ exact, each chunk summed once.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections import Counter
 from typing import Any
 
@@ -16,28 +13,10 @@ import pytest
 
 from emulation import deploy
 from fanout.s3io import unblock_key
-from tests.e2e.stack import client, compute_log_records, failed_records, run
+from tests.e2e.stack import client, compute_log_records, failed_records, fanout, run
 from tests.support.utf8_reference import total
 
 pytestmark = pytest.mark.e2e
-
-
-def fanout(endpoint: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "AWS_ENDPOINT_URL": endpoint,
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "fanout_cli.main", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
 
 
 def test_a_run_failed_on_two_chunks_is_fixed_and_redriven_computing_only_those(

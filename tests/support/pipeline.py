@@ -85,15 +85,22 @@ def write_result_writer(
             for result in group[start : start + per_file]:
                 records.append(child_record(result, name, index))
                 index += 1
-            body = json.dumps(records).encode()
-            key = f"{base}/{status}_{n}.json"
-            s3.put_object(Bucket=bucket, Key=key, Body=body)
-            files[status].append({"Key": key, "Size": len(body)})
-    manifest = {
-        "DestinationBucket": bucket,
-        "MapRunArn": MAP_RUN_ARN.format(name=name, map_id=map_id),
-        "ResultFiles": files,
-    }
+            files[status].append(_put_records(s3, bucket, f"{base}/{status}_{n}.json", records))
+    return _put_manifest(s3, bucket, base, MAP_RUN_ARN.format(name=name, map_id=map_id), files)
+
+
+def _put_records(s3: FakeS3, bucket: str, key: str, records: list[Any]) -> dict[str, Any]:
+    """Write one result file; its manifest entry {"Key", "Size"}."""
+    body = json.dumps(records).encode()
+    s3.put_object(Bucket=bucket, Key=key, Body=body)
+    return {"Key": key, "Size": len(body)}
+
+
+def _put_manifest(
+    s3: FakeS3, bucket: str, base: str, map_run_arn: str, files: dict[str, list[dict[str, Any]]]
+) -> dict[str, str]:
+    """Write manifest.json; return ResultWriterDetails {"Bucket", "Key"}."""
+    manifest = {"DestinationBucket": bucket, "MapRunArn": map_run_arn, "ResultFiles": files}
     key = f"{base}/manifest.json"
     s3.put_object(Bucket=bucket, Key=key, Body=json.dumps(manifest).encode())
     return {"Bucket": bucket, "Key": key}
@@ -120,20 +127,11 @@ def write_redriven_result_writer(
             group = [r for r in results if (r.status == "SUCCEEDED") == (status == "SUCCEEDED")]
             if not group:
                 continue
-            body = json.dumps([child_record(r, name, i) for i, r in enumerate(group)]).encode()
-            key = f"{base}/{status}_{n}.json"
-            s3.put_object(Bucket=bucket, Key=key, Body=body)
-            latest = n == len(attempts) - 1
-            if status == "SUCCEEDED" or latest or stale_failures:
-                listed[status].append({"Key": key, "Size": len(body)})
-    manifest = {
-        "DestinationBucket": bucket,
-        "MapRunArn": MAP_RUN_ARN.format(name=name, map_id=map_id),
-        "ResultFiles": listed,
-    }
-    key = f"{base}/manifest.json"
-    s3.put_object(Bucket=bucket, Key=key, Body=json.dumps(manifest).encode())
-    return {"Bucket": bucket, "Key": key}
+            records = [child_record(r, name, i) for i, r in enumerate(group)]
+            entry = _put_records(s3, bucket, f"{base}/{status}_{n}.json", records)
+            if status == "SUCCEEDED" or n == len(attempts) - 1 or stale_failures:
+                listed[status].append(entry)
+    return _put_manifest(s3, bucket, base, MAP_RUN_ARN.format(name=name, map_id=map_id), listed)
 
 
 @dataclass
