@@ -3,7 +3,7 @@
 A workload calls ``deadline.check()`` between items. Past the deadline it raises
 ComputeDeadlineError, a named error the state machine retries, while there is still time
 to return it: the attempt never reaches Lambda's hard timeout, whose report on AWS is not
-``Sandbox.Timedout`` but ``Lambda.Unknown`` ("Task timed out after N.00 seconds", see
+``Sandbox.Timedout`` but ``Lambda.Unknown`` ("Task timed out after N.NN seconds", see
 tests/fixtures/aws/states/lambda_unknown_invocation_timeout.json).
 """
 
