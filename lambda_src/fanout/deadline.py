@@ -21,24 +21,15 @@ MARGIN_FRACTION = 0.05
 
 
 class Deadline:
-    """When the attempt must stop computing; ``check`` raises ComputeDeadlineError after it.
-
-    ``before_check`` runs at every check: the ``slow`` injected fault sleeps there, making
-    items slow on purpose so that the deadline is reached before the function's timeout.
-    """
+    """When the attempt must stop computing; ``check`` raises ComputeDeadlineError after it."""
 
     def __init__(
-        self,
-        remaining_s: float,
-        where: str,
-        clock: Callable[[], float] = time.monotonic,
-        before_check: Callable[[], None] | None = None,
+        self, remaining_s: float, where: str, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self.budget_s = remaining_s
         self.margin_s = max(MIN_MARGIN_S, MARGIN_FRACTION * remaining_s)
         self.where = where
         self._clock = clock
-        self._before_check = before_check
         self._at = clock() + remaining_s - self.margin_s
 
     def left_s(self) -> float:
@@ -47,8 +38,6 @@ class Deadline:
     def check(self, done: int | None = None, of: int | None = None) -> None:
         """Raise ComputeDeadlineError once the deadline has passed (``done`` of ``of`` items
         finished, for the message)."""
-        if self._before_check is not None:
-            self._before_check()
         if self._clock() < self._at:
             return
         progress = f" after {done} of {of} items" if done is not None and of is not None else ""

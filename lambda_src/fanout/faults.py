@@ -6,17 +6,22 @@ field otherwise.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from fanout import s3io
+from fanout.deadline import Deadline
 from fanout.errors import ComputeThrottledError, PermanentComputeError, TransientComputeError
 
 # Seconds slept beyond the function's remaining time by the "timeout" fault.
 TIMEOUT_OVERSHOOT_S = 5.0
-# Seconds each item of a "slow" chunk takes, unless the fault says otherwise.
-DEFAULT_SLOW_ITEM_S = 1.0
+# Extra seconds a "slow" attempt spends, unless the fault says otherwise, in steps of
+# SLOW_STEP_S each checking the deadline (as a kernel checks it between items).
+DEFAULT_SLOW_S = 60.0
+SLOW_STEP_S = 1.0
 
 
 def injected_fault(fault: dict[str, Any] | None, chunk_id: int, attempt: int) -> str | None:
@@ -38,9 +43,14 @@ def injected_fault(fault: dict[str, Any] | None, chunk_id: int, attempt: int) ->
     return None
 
 
-def slow_item_seconds(fault: dict[str, Any]) -> float:
-    """How long each item of a ``slow`` chunk takes."""
-    return float(fault["slow"].get("item_seconds", DEFAULT_SLOW_ITEM_S))
+def slow_down(fault: dict[str, Any], deadline: Deadline, sleep: Callable[[float], None]) -> None:
+    """The ``slow`` fault: spend the fault's ``seconds`` before computing, in 1 s steps that
+    check the deadline, so the attempt stops with ComputeDeadlineError when they outlast it."""
+    seconds = float(fault["slow"].get("seconds", DEFAULT_SLOW_S))
+    steps = math.ceil(seconds / SLOW_STEP_S)
+    for done in range(steps):
+        deadline.check(done, steps)
+        sleep(min(SLOW_STEP_S, seconds - done * SLOW_STEP_S))
 
 
 def blocked_delay_seconds(fault: dict[str, Any]) -> float:

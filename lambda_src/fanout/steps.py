@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import logging
@@ -96,13 +95,14 @@ def _inject_fault(
     attempt: int,
     remaining_ms: Callable[[], int],
     sleep: Callable[[float], None],
-) -> Callable[[], None] | None:
+    deadline: Deadline,
+) -> None:
     """Carry out this attempt's injected fault, if any (docs/architecture.md, "Fault
-    injection"); returns the ``slow`` fault's per-item delay for the deadline's checks."""
+    injection")."""
     fault = run["params"].get("fault")
     kind = faults.injected_fault(fault, chunk["chunk_id"], attempt)
     if kind is None or (kind == "blocked" and faults.unblocked(s3, run["bucket"], run["run_id"])):
-        return None
+        return
     extra = {
         "run_id": run["run_id"],
         "fault": kind,
@@ -116,14 +116,14 @@ def _inject_fault(
             extra={**extra, "sleep_s": seconds},
         )
         sleep(seconds)
-        return None
+        return
     logger.warning("injecting fault", extra=extra)
     if kind == "blocked":
         sleep(faults.blocked_delay_seconds(fault))
     if kind == "slow":
-        return functools.partial(sleep, faults.slow_item_seconds(fault))
+        faults.slow_down(fault, deadline, sleep)
+        return
     faults.raise_for(kind, chunk["chunk_id"], attempt)
-    return None
 
 
 def compute_step(
@@ -137,12 +137,11 @@ def compute_step(
     run, chunk, attempt = _parse_compute_event(event)
     params = run["params"]
     where = f"chunk {chunk['chunk_id']} [{chunk['start']}, {chunk['stop']}), attempt {attempt}"
-    before_check = (
-        _inject_fault(s3, run, chunk, attempt, remaining_ms, sleep) if fault_injection else None
-    )
     workload = REGISTRY[run["workload"]]
-    deadline = Deadline(remaining_ms() / 1000, where, clock=clock, before_check=before_check)
+    deadline = Deadline(remaining_ms() / 1000, where, clock=clock)
     try:
+        if fault_injection:
+            _inject_fault(s3, run, chunk, attempt, remaining_ms, sleep, deadline)
         value = workload.compute(params, chunk, deadline)
     except ComputeDeadlineError:
         logger.warning(

@@ -22,7 +22,7 @@ _ALWAYS_FAILING = ("permanent", "blocked")
 _FAULT_FIELDS = {
     "permanent": ("chunks",),
     "blocked": ("chunks", "delay_seconds"),
-    "slow": ("chunks", "failures", "item_seconds"),
+    "slow": ("chunks", "failures", "seconds"),
 }
 
 
@@ -168,8 +168,8 @@ def validate_fault(raw: Any, limits: Limits) -> dict[str, Any]:
         entry: dict[str, Any] = {"chunks": sorted(set(ids))}
         if kind not in _ALWAYS_FAILING:
             entry["failures"] = require_int(spec.get("failures", 1), f"{where}.failures", 1, 100)
-        for seconds in ("item_seconds", "delay_seconds"):
+        for seconds, most in (("seconds", 900.0), ("delay_seconds", 60.0)):
             if seconds in spec:
-                entry[seconds] = require_number(spec[seconds], f"{where}.{seconds}", 0.001, 60.0)
+                entry[seconds] = require_number(spec[seconds], f"{where}.{seconds}", 0.001, most)
         fault[kind] = entry
     return fault

@@ -25,12 +25,12 @@ pytestmark = pytest.mark.e2e
 def test_a_slow_chunk_stops_before_its_timeout_and_the_retry_is_exact(
     deployed_stack: dict[str, Any],
 ) -> None:
-    # GIVEN chunk 1 whose items take 1 s each on its first attempt (64 s for 64 items)
+    # GIVEN chunk 1 whose first attempt has 60 s more work, in 1 s steps checking the deadline
     sfn = client("stepfunctions")
     payload = {
         "size": 128,
         "chunk_size": 64,
-        "fault": {"slow": {"chunks": [1], "failures": 1, "item_seconds": 1.0}},
+        "fault": {"slow": {"chunks": [1], "failures": 1, "seconds": 60}},
     }
     # WHEN the run goes
     desc = run(sfn, deployed_stack["state_machine_arn"], payload, deadline_s=600)

@@ -106,7 +106,8 @@ def test_a_stack_deployed_with_the_former_function_addresses_plans_only_moves(
     function_changes = [
         c for c in changes if str(c["address"]).startswith(tuple(FORMER_FUNCTION_ADDRESSES))
     ]
-    assert len(function_changes) == 15  # 3 functions x (package, log group, role, policy, function)
+    # 3 functions x (package, package object, log group, role, policy, function)
+    assert len(function_changes) == 18
     for change in function_changes:
         current = str(change["address"])
         module, _, resource = current.partition("].")

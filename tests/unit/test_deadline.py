@@ -60,25 +60,40 @@ def test_deadline_leaves_a_margin_and_names_where_it_stopped() -> None:
     )
 
 
-@pytest.mark.parametrize("kernel", ["fast", "reference"])
-def test_every_bundled_kernel_checks_the_deadline_between_items(kernel: str) -> None:
-    t = FakeTime()
-    checks: list[float] = []
-    deadline = Deadline(10.0, "w", clock=t.clock, before_check=lambda: checks.append(t.now))
-    params = {"size": 40, "chunk_size": 8, "kernel": kernel}
-    partial = utf8_count.compute(params, {"chunk_id": 4, "start": 32, "stop": 40}, deadline)
-    assert int(partial, 16) == utf8_reference.total(40) - utf8_reference.total(32)
-    assert len(checks) == 8
-    repro = {"job": "float_sum", "job_size": 10, "size": 3, "chunk_size": 3}
-    checks.clear()
-    repro_check.compute(repro, {"chunk_id": 0, "start": 0, "stop": 3}, deadline)
-    assert len(checks) == 3
+class CountingDeadline(Deadline):
+    """A deadline that records its checks."""
+
+    def __init__(self) -> None:
+        super().__init__(1e6, "w")
+        self.checks: list[tuple[int | None, int | None]] = []
+
+    def check(self, done: int | None = None, of: int | None = None) -> None:
+        self.checks.append((done, of))
+        super().check(done, of)
+
+
+def test_the_bundled_kernels_check_the_deadline_between_items() -> None:
+    chunk = {"chunk_id": 4, "start": 32, "stop": 40}
+    expected = utf8_reference.total(40) - utf8_reference.total(32)
+    # the reference kernel item by item ...
+    reference = CountingDeadline()
+    partial = utf8_count.compute({"kernel": "reference"}, chunk, reference)
+    assert int(partial, 16) == expected
+    assert reference.checks == [(done, 8) for done in range(8)]
+    # ... the fast kernel once: a chunk is one step of O(log stop) products
+    fast = CountingDeadline()
+    assert int(utf8_count.compute({"kernel": "fast"}, chunk, fast), 16) == expected
+    assert fast.checks == [(0, 8)]
+    repro = CountingDeadline()
+    params = {"job": "float_sum", "job_size": 10, "size": 3, "chunk_size": 3}
+    repro_check.compute(params, {"chunk_id": 0, "start": 0, "stop": 3}, repro)
+    assert repro.checks == [(0, 3), (1, 3), (2, 3)]
 
 
 def test_a_slow_chunk_stops_at_its_deadline_and_its_retry_succeeds(
     pipeline: Pipeline, fake_time: FakeTime
 ) -> None:
-    # GIVEN chunk 1 whose items take 1 s each on the first attempt, in a 15 s function
+    # GIVEN chunk 1 whose first attempt has 60 s more work, in a 15 s function
     plan = pipeline.plan(
         {"size": 128, "chunk_size": 64, "fault": {"slow": {"chunks": [1], "failures": 1}}}
     )
@@ -87,7 +102,7 @@ def test_a_slow_chunk_stops_at_its_deadline_and_its_retry_succeeds(
     event = {"run": plan["run"], "chunk": chunk, "attempt": 0}
     # WHEN it runs: THEN it stops with the named error 1 s before the timeout, not at it
     with pytest.raises(
-        ComputeDeadlineError, match=r"^chunk 1 \[64, 128\), attempt 0: stopped after 13 of 64 items"
+        ComputeDeadlineError, match=r"^chunk 1 \[64, 128\), attempt 0: stopped after 14 of 60 items"
     ):
         compute_handler.handler(event, FakeLambdaContext(remaining_ms=15_000))
     assert fake_time.now - 1000.0 == 14.0  # 15 s less the 1 s margin, not the 64 s it needed
@@ -96,14 +111,14 @@ def test_a_slow_chunk_stops_at_its_deadline_and_its_retry_succeeds(
     assert int(out["value"], 16) == utf8_reference.total(128) - utf8_reference.total(64)
 
 
-def test_slow_item_seconds_is_validated(pipeline: Pipeline, fake_time: FakeTime) -> None:
+def test_slow_seconds_is_validated(pipeline: Pipeline, fake_time: FakeTime) -> None:
     plan = pipeline.plan(
-        {"size": 64, "fault": {"slow": {"chunks": [0], "failures": 2, "item_seconds": 0.25}}}
+        {"size": 64, "fault": {"slow": {"chunks": [0], "failures": 2, "seconds": 2.5}}}
     )
-    assert plan["run"]["params"]["fault"]["slow"]["item_seconds"] == 0.25
-    for bad in (0, -1, "1", True, 61):
-        with pytest.raises(InvalidInputError, match=r"^fault\.slow\.item_seconds: expected a"):
-            pipeline.plan({"size": 64, "fault": {"slow": {"chunks": [0], "item_seconds": bad}}})
+    assert plan["run"]["params"]["fault"]["slow"]["seconds"] == 2.5
+    for bad in (0, -1, "1", True, 901):
+        with pytest.raises(InvalidInputError, match=r"^fault\.slow\.seconds: expected a"):
+            pipeline.plan({"size": 64, "fault": {"slow": {"chunks": [0], "seconds": bad}}})
 
 
 def test_blocked_chunks_fail_until_the_run_is_unblocked(
