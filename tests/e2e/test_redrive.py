@@ -60,5 +60,7 @@ def test_a_run_failed_on_two_chunks_is_fixed_and_redriven_computing_only_those(
         r["chunk_id"] for r in compute_log_records(deployed_stack, name, "computed chunk")
     )
     assert computed == Counter(range(10))
+    # (an invocation the Lambda service itself failed is retried, so a blocked chunk may show
+    # its fault more than once; no other chunk ever does)
     injected = compute_log_records(deployed_stack, name, "injecting fault")
-    assert sorted((r["chunk_id"], r["fault"]) for r in injected) == [(2, "blocked"), (7, "blocked")]
+    assert {(r["chunk_id"], r["fault"]) for r in injected} == {(2, "blocked"), (7, "blocked")}

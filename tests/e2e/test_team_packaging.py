@@ -97,9 +97,8 @@ def test_rename_applies_and_a_teammates_clone_plans_nothing_and_replaces_a_funct
     renamed = deploy.apply(localstack_endpoint, RENAMED, workspace=WORKSPACE)
     # THEN it applies: every function is recreated under the new name and the pipeline works
     assert renamed["function_names"] == {
-        "plan": "fanout-crew-plan",
-        "compute": "fanout-crew-compute",
-        "reduce": "fanout-crew-reduce",
+        role: f"fanout-crew-{role}"
+        for role in ("plan", "compute", "reduce", "sweep-plan", "sweep-report")
     }
     desc = run(sfn, renamed["state_machine_arn"], {"size": 256})
     assert desc["status"] == "SUCCEEDED", desc.get("cause")
