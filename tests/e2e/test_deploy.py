@@ -15,7 +15,9 @@ import pytest
 from emulation import deploy
 from tests.e2e.stack import E2E_VARIABLES, WORKSPACE, unique_name
 
-pytestmark = pytest.mark.e2e
+# One worker for every test here: the update test applies a change to the shared stack for a
+# while, which the plan tests of another worker would see.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("terraform-stack")]
 
 
 def code_and_dates(aws_client: Callable[..., Any], names: dict[str, str]) -> dict[str, Any]:
@@ -51,8 +53,7 @@ def test_replan_after_deploy_has_no_changes(stack_copy: str, localstack_endpoint
 
 def test_plan_reports_a_changed_variable(stack_copy: str, localstack_endpoint: str) -> None:
     # GIVEN the deployed stack, WHEN a variable differs from the deployed one
-    # (7: the update test applies 9 to the shared stack for a while, on another worker)
-    variables = {**E2E_VARIABLES, "map_max_concurrency": 7}
+    variables = {**E2E_VARIABLES, "map_max_concurrency": 9}
     changes = deploy.plan(localstack_endpoint, variables, workspace=stack_copy)
 
     # THEN the plan has changes (and nothing is applied)
@@ -60,7 +61,6 @@ def test_plan_reports_a_changed_variable(stack_copy: str, localstack_endpoint: s
 
 
 # The one test that runs Terraform in the shared stack's own folder.
-@pytest.mark.xdist_group("terraform-stack")
 def test_second_apply_redeploys_nothing(
     deployed_stack: dict[str, Any],
     localstack_endpoint: str,
@@ -116,7 +116,6 @@ def test_a_stack_deployed_with_the_former_function_addresses_plans_only_moves(
 
 
 # Beside the re-apply: both change the real stack's resources.
-@pytest.mark.xdist_group("terraform-stack")
 def test_an_update_of_the_state_machine_applies_in_place(
     deployed_stack: dict[str, Any],
     stack_copy: str,
