@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ class Limits:
     max_chunks: int = DEFAULT_MAX_CHUNKS
     default_workload: str = DEFAULT_WORKLOAD
     fault_injection: bool = False
+    # s3://bucket/prefix/ locations item sources may name (ALLOWED_INPUT_LOCATIONS).
+    allowed_input_locations: tuple[str, ...] = ()
 
 
 def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
@@ -41,7 +44,19 @@ def limits_from_env(environ: Mapping[str, str] | None = None) -> Limits:
         max_chunks=_positive_int(env, "MAX_CHUNKS", DEFAULT_MAX_CHUNKS),
         default_workload=str(env.get("DEFAULT_WORKLOAD") or DEFAULT_WORKLOAD),
         fault_injection=fault_injection_enabled(env),
+        allowed_input_locations=allowed_input_locations(env),
     )
+
+
+def allowed_input_locations(environ: Mapping[str, str]) -> tuple[str, ...]:
+    """ALLOWED_INPUT_LOCATIONS: a JSON array of s3://bucket/prefix/ strings (unset: none)."""
+    raw = str(environ.get("ALLOWED_INPUT_LOCATIONS") or "").strip()
+    if not raw:
+        return ()
+    value = json.loads(raw)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"ALLOWED_INPUT_LOCATIONS must be a JSON array of strings, got {raw!r}")
+    return tuple(value)
 
 
 def fault_injection_enabled(environ: Mapping[str, str] | None = None) -> bool:

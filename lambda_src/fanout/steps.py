@@ -8,16 +8,25 @@ import logging
 import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, cast
 
-from fanout import faults, s3io
+from fanout import faults, itemio, s3io
 from fanout.config import Limits
 from fanout.errors import PermanentComputeError, ResultFormatError
-from fanout.planning import plan_chunks, run_id_for, validate_execution_name, validate_input
+from fanout.planning import (
+    Request,
+    check_chunks,
+    finish_params,
+    parse_request,
+    plan_chunks,
+    run_id_for,
+    validate_execution_name,
+)
 from fanout.reconcile import reconcile
 from fanout.resultwriter import STATUSES, Manifest, parse_manifest, parse_result_file
 from fanout.types import Chunk, ComputeOutput, PlanOutput
 from fanout.workloads import REGISTRY
+from fanout.workloads.base import ItemWorkload, item_sources
 
 logger = logging.getLogger(__name__)
 
@@ -34,13 +43,26 @@ _HEX = re.compile(r"-?[0-9a-f]+")
 # ------------------------------------------------------------------------------- plan
 
 
-def plan_step(s3: Any, event: dict[str, Any], limits: Limits, bucket: str) -> PlanOutput:
+def plan_step(
+    s3: Any,
+    event: dict[str, Any],
+    limits: Limits,
+    bucket: str,
+    remaining_ms: Callable[[], int] | None = None,
+) -> PlanOutput:
+    """Validate, read the item source if there is one, write the chunk list. Nothing is
+    written before the input has passed every check."""
     if not isinstance(event, dict):
         raise TypeError("plan event must be an object")
     execution_name = validate_execution_name(event.get("execution_name"))
-    workload_name, params = validate_input(event.get("input"), limits)
+    request = parse_request(event.get("input"), limits)
+    workload_name = request.workload
+    if request.source is None:
+        params = finish_params(request, limits)
+        chunks: list[Any] = plan_chunks(workload_name, params, limits)
+    else:
+        params, chunks = _plan_items(s3, request, limits, remaining_ms)
     run_id = run_id_for(execution_name, params)
-    chunks = plan_chunks(workload_name, params, limits)
     key = s3io.chunks_key(run_id)
     s3io.put_json(s3, bucket, key, chunks)
     logger.info(
@@ -60,6 +82,32 @@ def plan_step(s3: Any, event: dict[str, Any], limits: Limits, bucket: str) -> Pl
         "results_prefix": s3io.results_prefix(run_id),
         "chunk_count": len(chunks),
     }
+
+
+def _plan_items(
+    s3: Any, request: Request, limits: Limits, remaining_ms: Callable[[], int] | None
+) -> tuple[dict[str, Any], list[Any]]:
+    """Params and chunks of a run over an item source: the plan lists or scans it once."""
+    if request.source is None:
+        raise ValueError("a run over [0, size) has no item source")
+    workload = REGISTRY[request.workload]
+    chosen: dict[str, Any] = {}
+
+    def chunk_size_for(count: int) -> int:
+        chosen.update(finish_params(request, limits, size=count))
+        return int(chosen["chunk_size"])
+
+    spec, chunks = itemio.plan_items(
+        s3,
+        request.source,
+        chunk_size_for,
+        limits.max_size,
+        check_item=getattr(workload, "check_item", None),
+        remaining_ms=remaining_ms,
+    )
+    params = {**chosen, "items": spec}
+    check_chunks(chunks, params["size"], limits, f"items of {spec['uri']}")
+    return params, chunks
 
 
 # ---------------------------------------------------------------------------- compute
@@ -121,7 +169,11 @@ def compute_step(
             )
             faults.raise_for(kind, chunk["chunk_id"], attempt)
     workload = REGISTRY[run["workload"]]
-    value = workload.compute(params, chunk)
+    if item_sources(workload):
+        items = itemio.load_items(s3, params["items"], chunk)
+        value = cast(ItemWorkload, workload).compute(params, chunk, items)
+    else:
+        value = workload.compute(params, chunk)
     output: ComputeOutput = {
         "chunk_id": chunk["chunk_id"],
         "start": chunk["start"],
