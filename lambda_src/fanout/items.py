@@ -349,7 +349,7 @@ def chunk_names(
     # size: the compact JSON array's length so far ("[" and a "," or "]" after each name)
     start, size = 0, 1
     for index, name in enumerate(names):
-        cost = len(json.dumps(name)) + 1
+        cost = _json_length(name) + 1
         if index > start and (index - start >= chunk_size or size + cost > max_bytes):
             chunks.append(_names_chunk(len(chunks), start, names[start:index]))
             start, size = index, 1
@@ -357,6 +357,13 @@ def chunk_names(
     if start < len(names):
         chunks.append(_names_chunk(len(chunks), start, names[start:]))
     return chunks
+
+
+def _json_length(name: str) -> int:
+    """len(json.dumps(name)), without encoding the common plain-ASCII name."""
+    if name.isascii() and name.isprintable() and '"' not in name and "\\" not in name:
+        return len(name) + 2
+    return len(json.dumps(name))
 
 
 def _names_chunk(chunk_id: int, start: int, names: list[str]) -> dict[str, Any]:

@@ -206,3 +206,14 @@ def test_name_chunks_respect_the_count_and_the_byte_cap():
     chunks = items.chunk_names(names, chunk_size=300)
     assert [c["stop"] - c["start"] for c in chunks] == [300, 300, 300, 100]
     assert [c["chunk_id"] for c in chunks] == [0, 1, 2, 3]
+
+
+def test_name_chunks_measure_escaped_names_exactly():
+    names = ['say "hi"', "back\\slash", "caf\u00e9", "\U0001f600", "tab\t", "del\x7f", "ok"] * 50
+    for cap in (40, 97, 300):
+        chunks = items.chunk_names(names, chunk_size=1000, max_bytes=cap)
+        sizes = [len(json.dumps(c["names"], separators=(",", ":"))) for c in chunks]
+        assert max(sizes) <= cap
+        # a chunk is cut only when the next name would not fit
+        for c, size in zip(chunks[:-1], sizes[:-1], strict=True):
+            assert size + len(json.dumps(names[c["stop"]])) + 1 > cap
