@@ -83,7 +83,7 @@ def test_s3_digest_matches_a_local_computation(inputs, pipeline):
     assert out["bytes"] == sum(len(d) for d in objects.values())
     assert out["lines"] == sum(e["lines"] for e in expected)
     assert out["manifest_sha256"] == hashlib.sha256(manifest.encode()).hexdigest()
-    assert out["chunk_count"] == plan["chunk_count"] == 13  # 100 objects a chunk
+    assert out["chunk_count"] == plan["chunk_count"] == 5  # 250 objects a chunk
 
 
 def sweep_row(row: int, source: Any, n: int) -> dict[str, Any]:
