@@ -1,0 +1,76 @@
+"""`fanout estimate` for runs over data: the chunking it predicts is the plan's, and the
+listing, requests and warnings follow from it."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from fanout import itemio, items
+from fanout.config import Limits
+from fanout.workloads import s3_digest
+from fanout_cli import estimate_items as est
+
+pytestmark = pytest.mark.unit
+
+
+def test_the_rules_are_the_plan_functions():
+    assert est.S3_DIGEST_MIN_CHUNK_SIZE == s3_digest.DEFAULT_CHUNK_SIZE
+    assert est.MAX_CHUNK_NAME_BYTES == items.MAX_CHUNK_NAME_BYTES
+    assert est.READERS == s3_digest.READERS
+    assert est.PLAN_DEADLINE_MARGIN_S * 1000 == itemio.DEADLINE_MARGIN_MS
+
+
+@pytest.mark.parametrize("objects", [1, 249, 250, 10_000, 123_457, 1_000_000])
+@pytest.mark.parametrize("limits", [Limits(), Limits(max_chunk_size=300, max_chunks=5000)])
+def test_default_chunk_size_is_the_plans(objects, limits):
+    params = s3_digest.validate({"size": objects}, limits)
+    assert (
+        est.s3_digest_chunk_size(objects, limits.max_chunk_size, limits.max_chunks)
+        == (params["chunk_size"])
+    )
+
+
+@pytest.mark.parametrize("key_chars", [1, 20, 40, 200, 1024])
+def test_names_per_chunk_is_what_the_plan_cuts(key_chars):
+    names = ["k" * key_chars] * 5000
+    chunks = items.chunk_names(names, chunk_size=10**6)
+    assert chunks[0]["stop"] == min(5000, est.names_per_chunk(key_chars))
+
+
+def test_a_million_objects_on_the_defaults_warn_about_the_plan_and_say_what_to_set():
+    e = est.estimate_objects(1_000_000, key_chars=40)
+    assert e.list_requests == e.s3_lists == 1000
+    per_chunk = est.names_per_chunk(40)
+    assert e.chunk_size == per_chunk and e.children == math.ceil(1_000_000 / per_chunk)
+    assert e.s3_gets >= 1_000_000
+    warnings = [n.message for n in e.notes if n.level == "warning"]
+    assert any("plan_timeout" in w and "InputTooLargeError" in w for w in warnings)
+    assert any("plan_memory_size" in w for w in warnings)
+    # with the settings the warnings ask for, the plan fits
+    fitted = est.estimate_objects(1_000_000, key_chars=40, plan_timeout_s=300, plan_memory_mb=1769)
+    assert not [n for n in fitted.notes if n.level == "warning"]
+    assert fitted.plan_seconds < e.plan_seconds < 300
+
+
+def test_more_objects_than_max_size_are_flagged():
+    e = est.estimate_objects(2_000_000, plan_timeout_s=900, plan_memory_mb=4096)
+    assert any("max_size" in n.message for n in e.notes)
+
+
+def test_rows_cost_follows_the_time_per_row():
+    cheap = est.estimate_rows(10_000, 500_000, 0.001, chunk_size=100)
+    dear = est.estimate_rows(10_000, 500_000, 0.01, chunk_size=100)
+    assert cheap.children == dear.children == 100
+    assert dear.compute_seconds > cheap.compute_seconds
+    assert dear.cost_usd["total"] > cheap.cost_usd["total"]
+    slow = est.estimate_rows(1000, 50_000, 2.0, chunk_size=1000)
+    assert any("--chunk-size" in n.message for n in slow.notes)
+
+
+def test_bad_figures_are_refused():
+    with pytest.raises(ValueError):
+        est.estimate_objects(0)
+    with pytest.raises(ValueError):
+        est.estimate_rows(10, 5, 0.1, 1)
