@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -193,7 +193,7 @@ def _opener(s3: Any, bucket: str, key: str) -> Callable[[], Iterator[bytes]]:
     return read
 
 
-def load_items(s3: Any, spec: dict[str, Any], chunk: dict[str, Any]) -> list[Any]:
+def load_items(s3: Any, spec: dict[str, Any], chunk: Mapping[str, Any]) -> list[Any]:
     """The items of one chunk: S3Object handles for ``s3_prefix``, JSON values for
     ``jsonl``, rows (dicts with a header, else lists) for ``csv``."""
     bucket = spec["bucket"]

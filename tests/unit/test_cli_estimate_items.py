@@ -10,12 +10,12 @@ import pytest
 from fanout import itemio, items
 from fanout.config import Limits
 from fanout.workloads import s3_digest
-from fanout_cli import estimate_items as est
+from fanout_cli.estimate import items as est
 
 pytestmark = pytest.mark.unit
 
 
-def test_the_rules_are_the_plan_functions():
+def test_the_rules_are_the_plan_functions() -> None:
     assert est.S3_DIGEST_MIN_CHUNK_SIZE == s3_digest.DEFAULT_CHUNK_SIZE
     assert est.MAX_CHUNK_NAME_BYTES == items.MAX_CHUNK_NAME_BYTES
     assert est.READERS == s3_digest.READERS
@@ -24,7 +24,7 @@ def test_the_rules_are_the_plan_functions():
 
 @pytest.mark.parametrize("objects", [1, 249, 250, 10_000, 123_457, 1_000_000])
 @pytest.mark.parametrize("limits", [Limits(), Limits(max_chunk_size=300, max_chunks=5000)])
-def test_default_chunk_size_is_the_plans(objects, limits):
+def test_default_chunk_size_is_the_plans(objects: int, limits: Limits) -> None:
     params = s3_digest.validate({"size": objects}, limits)
     assert (
         est.s3_digest_chunk_size(objects, limits.max_chunk_size, limits.max_chunks)
@@ -33,13 +33,13 @@ def test_default_chunk_size_is_the_plans(objects, limits):
 
 
 @pytest.mark.parametrize("key_chars", [1, 20, 40, 200, 1024])
-def test_names_per_chunk_is_what_the_plan_cuts(key_chars):
+def test_names_per_chunk_is_what_the_plan_cuts(key_chars: int) -> None:
     names = ["k" * key_chars] * 5000
     chunks = items.chunk_names(names, chunk_size=10**6)
     assert chunks[0]["stop"] == min(5000, est.names_per_chunk(key_chars))
 
 
-def test_a_million_objects_on_the_defaults_warn_about_the_plan_and_say_what_to_set():
+def test_a_million_objects_on_the_defaults_warn_about_the_plan_and_say_what_to_set() -> None:
     e = est.estimate_objects(1_000_000, key_chars=40)
     assert e.list_requests == e.s3_lists == 1000
     per_chunk = est.names_per_chunk(40)
@@ -54,12 +54,12 @@ def test_a_million_objects_on_the_defaults_warn_about_the_plan_and_say_what_to_s
     assert fitted.plan_seconds < e.plan_seconds < 300
 
 
-def test_more_objects_than_max_size_are_flagged():
+def test_more_objects_than_max_size_are_flagged() -> None:
     e = est.estimate_objects(2_000_000, plan_timeout_s=900, plan_memory_mb=4096)
     assert any("max_size" in n.message for n in e.notes)
 
 
-def test_rows_cost_follows_the_time_per_row():
+def test_rows_cost_follows_the_time_per_row() -> None:
     cheap = est.estimate_rows(10_000, 500_000, 0.001, chunk_size=100)
     dear = est.estimate_rows(10_000, 500_000, 0.01, chunk_size=100)
     assert cheap.children == dear.children == 100
@@ -69,7 +69,7 @@ def test_rows_cost_follows_the_time_per_row():
     assert any("--chunk-size" in n.message for n in slow.notes)
 
 
-def test_bad_figures_are_refused():
+def test_bad_figures_are_refused() -> None:
     with pytest.raises(ValueError):
         est.estimate_objects(0)
     with pytest.raises(ValueError):

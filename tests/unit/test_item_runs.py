@@ -16,6 +16,7 @@ import plan_handler
 from fanout import errors
 from tests.support import utf8_reference
 from tests.support.fakes import FakeLambdaContext, FakeS3
+from tests.support.pipeline import Pipeline
 from tests.unit.conftest import BUCKET
 
 pytestmark = pytest.mark.unit
@@ -50,7 +51,7 @@ def local_digest(objects: dict[str, bytes]) -> list[dict[str, Any]]:
     ]
 
 
-def test_s3_digest_matches_a_local_computation(inputs, pipeline):
+def test_s3_digest_matches_a_local_computation(inputs: FakeS3, pipeline: Pipeline) -> None:
     # GIVEN objects of every kind: empty, with and without a last newline, binary, keys that
     # sort differently as UTF-8 bytes than as text, and a folder marker (not an object)
     rng = random.Random(11)
@@ -106,7 +107,9 @@ def result_rows(s3: FakeS3, out: dict[str, Any]) -> list[dict[str, Any]]:
     return [json.loads(line) for line in text.splitlines()]
 
 
-def test_utf8_sweep_over_jsonl_gives_one_row_per_line_in_order(inputs, pipeline):
+def test_utf8_sweep_over_jsonl_gives_one_row_per_line_in_order(
+    inputs: FakeS3, pipeline: Pipeline
+) -> None:
     rows = [{"size": n, "label": f"case {i}"} for i, n in enumerate(SIZES)]
     put(inputs, "allowed/sweep.jsonl", "\n".join(json.dumps(r) for r in rows) + "\n\n")
     out = pipeline.run(
@@ -117,12 +120,14 @@ def test_utf8_sweep_over_jsonl_gives_one_row_per_line_in_order(inputs, pipeline)
         }
     )
     assert out["verdict"] == "OK" and out["rows"] == len(rows) and out["chunk_count"] == 10
-    expected = [sweep_row(i + 1, r, r["size"]) for i, r in enumerate(rows)]
+    expected = [sweep_row(i + 1, r, n) for i, (r, n) in enumerate(zip(rows, SIZES, strict=True))]
     assert result_rows(inputs, out) == expected
 
 
 @pytest.mark.parametrize("header", [True, False])
-def test_utf8_sweep_over_csv_with_and_without_header(inputs, pipeline, header):
+def test_utf8_sweep_over_csv_with_and_without_header(
+    inputs: FakeS3, pipeline: Pipeline, header: bool
+) -> None:
     lines = ["size,label"] if header else []
     lines += [f'{n},"row ""{i}"",\nsplit"' for i, n in enumerate(SIZES)]
     put(inputs, "allowed/sweep.csv", "\r\n".join(lines) + "\r\n")
@@ -220,8 +225,12 @@ BAD = f"s3://{INPUTS}/allowed/bad"
     ],
 )
 def test_bad_item_sources_fail_named_and_write_nothing(
-    inputs, content, items_field, error, message
-):
+    inputs: FakeS3,
+    content: bytes | None,
+    items_field: dict[str, Any],
+    error: type[Exception],
+    message: str,
+) -> None:
     if content is not None:
         (uri,) = items_field.values()
         put(inputs, uri.removeprefix(f"s3://{INPUTS}/"), content)
@@ -241,12 +250,16 @@ def test_bad_item_sources_fail_named_and_write_nothing(
         ({"workload": "utf8_sweep", "items": {"s3_prefix": f"{BAD}/"}}, "items.s3_prefix"),
     ],
 )
-def test_items_and_workloads_must_match(inputs, execution_input, field):
+def test_items_and_workloads_must_match(
+    inputs: FakeS3, execution_input: dict[str, Any], field: str
+) -> None:
     message = plan_refused(execution_input, inputs, errors.InvalidInputError)
     assert message.startswith(field + ":"), message
 
 
-def test_more_items_than_max_size_are_refused(inputs, monkeypatch):
+def test_more_items_than_max_size_are_refused(
+    inputs: FakeS3, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("MAX_SIZE", "250")
     for n in range(251):
         put(inputs, f"allowed/many/{n}", b"")
@@ -258,7 +271,7 @@ def test_more_items_than_max_size_are_refused(inputs, monkeypatch):
     assert "more than 250 objects" in message and "max_size" in message
 
 
-def test_a_listing_that_outlasts_the_plan_timeout_fails_clearly(inputs):
+def test_a_listing_that_outlasts_the_plan_timeout_fails_clearly(inputs: FakeS3) -> None:
     for n in range(300):
         put(inputs, f"allowed/slow/{n}", b"")
     inputs.puts.clear()
@@ -277,19 +290,21 @@ def test_a_listing_that_outlasts_the_plan_timeout_fails_clearly(inputs):
     assert [k for b, k in inputs.puts if b == BUCKET] == []
 
 
-def test_a_file_changed_after_planning_fails_its_chunks_by_name(inputs, pipeline):
+def test_a_file_changed_after_planning_fails_its_chunks_by_name(
+    inputs: FakeS3, pipeline: Pipeline
+) -> None:
     uri = f"s3://{INPUTS}/allowed/changing.jsonl"
     put(inputs, "allowed/changing.jsonl", b'{"size": 3}\n{"size": 4}\n')
     plan = pipeline.plan({"workload": "utf8_sweep", "items": {"jsonl": uri}})
     put(inputs, "allowed/changing.jsonl", b'{"size": 5}\n{"size": 6}\n')
     results = pipeline.compute_all(plan)
     assert {r.status for r in results} == {"FAILED"}
-    assert results[0].error == "InputChangedError" and uri in results[0].cause
+    assert results[0].error == "InputChangedError" and uri in str(results[0].cause)
     with pytest.raises(errors.ChunkFailedError, match="InputChangedError"):
         pipeline.reduce(plan, results)
 
 
-def test_plan_errors_are_invalid_input_errors():
+def test_plan_errors_are_invalid_input_errors() -> None:
     """Code catching InvalidInputError keeps catching every refusal of an input."""
     assert all(issubclass(e, errors.InvalidInputError) for e in errors.PLAN_INPUT_ERRORS)
     assert len({e.__name__ for e in errors.PLAN_INPUT_ERRORS}) == len(errors.PLAN_INPUT_ERRORS)

@@ -4,6 +4,8 @@ chunking."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from typing import Any
 
 import pytest
 
@@ -40,7 +42,7 @@ ALLOWED = ("s3://data-bucket/inputs/", "s3://whole-bucket/")
         ),
     ],
 )
-def test_parse_source_normalises_each_kind(raw, expected):
+def test_parse_source_normalises_each_kind(raw: Any, expected: dict[str, Any]) -> None:
     source = items.parse_source(raw, ALLOWED)
     assert source == {**expected, "uri": f"s3://{expected['bucket']}/{expected['key']}"}
 
@@ -59,7 +61,7 @@ def test_parse_source_normalises_each_kind(raw, expected):
         ({"s3_prefix": "s3://Bad_Bucket/x/"}, "items.s3_prefix"),
     ],
 )
-def test_malformed_items_fields_name_the_field(raw, field):
+def test_malformed_items_fields_name_the_field(raw: Any, field: str) -> None:
     with pytest.raises(InvalidInputError) as err:
         items.parse_source(raw, ALLOWED)
     assert type(err.value) is InvalidInputError
@@ -75,7 +77,7 @@ def test_malformed_items_fields_name_the_field(raw, field):
         "s3://other-bucket/inputs/",
     ],
 )
-def test_locations_outside_the_allowed_list_are_refused_naming_them(uri):
+def test_locations_outside_the_allowed_list_are_refused_naming_them(uri: str) -> None:
     with pytest.raises(InputNotAllowedError) as err:
         items.parse_source({"s3_prefix": uri}, ALLOWED)
     message = str(err.value)
@@ -83,7 +85,7 @@ def test_locations_outside_the_allowed_list_are_refused_naming_them(uri):
     assert "s3://data-bucket/inputs/" in message
 
 
-def test_no_allowed_locations_refuse_everything():
+def test_no_allowed_locations_refuse_everything() -> None:
     with pytest.raises(InputNotAllowedError, match="allows no input"):
         items.parse_source({"jsonl": "s3://whole-bucket/a.jsonl"}, ())
 
@@ -93,7 +95,7 @@ def blocks_of(data: bytes, size: int) -> list[bytes]:
 
 
 @pytest.mark.parametrize("block", [1, 3, 7, 1024])
-def test_iter_lines_keeps_every_byte_whatever_the_blocks(block):
+def test_iter_lines_keeps_every_byte_whatever_the_blocks(block: int) -> None:
     data = b"a\nbb\n\nccc\r\nlast"
     lines = list(items.iter_lines(blocks_of(data, block)))
     assert lines == [b"a\n", b"bb\n", b"\n", b"ccc\r\n", b"last"]
@@ -102,12 +104,12 @@ def test_iter_lines_keeps_every_byte_whatever_the_blocks(block):
 JSONL = b'{"size": 1}\n\n  \n{"size": 2}\n[3]\n"four"\n'
 
 
-def complete(progress):
+def complete(progress: Iterable[items.Scan]) -> items.Scan:
     """The scan once its generator is exhausted."""
     return list(progress)[-1]
 
 
-def test_scan_jsonl_counts_non_blank_lines_with_their_offsets():
+def test_scan_jsonl_counts_non_blank_lines_with_their_offsets() -> None:
     scan = complete(items.scan_jsonl(blocks_of(JSONL, 5), "s3://b/p.jsonl"))
     assert scan.count == 4
     # byte offset past each item, and the line after it
@@ -115,7 +117,7 @@ def test_scan_jsonl_counts_non_blank_lines_with_their_offsets():
     assert list(scan.next_lines) == [2, 5, 6, 7]
 
 
-def test_file_chunks_reread_exactly_their_items():
+def test_file_chunks_reread_exactly_their_items() -> None:
     scan = complete(items.scan_jsonl([JSONL], "s3://b/p.jsonl"))
     chunks = items.chunk_file(scan, 3)
     assert chunks == [
@@ -130,20 +132,20 @@ def test_file_chunks_reread_exactly_their_items():
     assert values == [{"size": 1}, {"size": 2}, [3], "four"]
 
 
-def test_a_malformed_jsonl_line_is_named():
+def test_a_malformed_jsonl_line_is_named() -> None:
     data = b'{"size": 1}\n\n{"size": 2,}\n'
     with pytest.raises(MalformedInputError) as err:
         complete(items.scan_jsonl([data], "s3://b/p.jsonl"))
     assert str(err.value).startswith("s3://b/p.jsonl: line 3 is not valid JSON")
 
 
-def test_non_utf8_is_named_by_line():
+def test_non_utf8_is_named_by_line() -> None:
     with pytest.raises(MalformedInputError, match="line 2 is not UTF-8"):
         complete(items.scan_jsonl([b"1\n\xff\n"], "s3://b/p.jsonl"))
 
 
-def test_an_item_check_refusal_is_named_by_line():
-    def positive(value):
+def test_an_item_check_refusal_is_named_by_line() -> None:
+    def positive(value: int) -> None:
         if value <= 0:
             raise ValueError(f"must be positive, got {value}")
 
@@ -155,7 +157,7 @@ def test_an_item_check_refusal_is_named_by_line():
 CSV = b'\xef\xbb\xbfsize,label\r\n1,"one"\r\n2,"two\r\nlines"\r\n\r\n3,three\r\n'
 
 
-def test_scan_csv_with_header_reads_quoted_newlines_and_a_bom():
+def test_scan_csv_with_header_reads_quoted_newlines_and_a_bom() -> None:
     scan = complete(items.scan_csv(blocks_of(CSV, 4), "s3://b/p.csv", header=True))
     assert scan.columns == ["size", "label"] and scan.fields == 2
     assert scan.count == 3
@@ -174,7 +176,7 @@ def test_scan_csv_with_header_reads_quoted_newlines_and_a_bom():
     assert chunks[1]["line"] == 5
 
 
-def test_scan_csv_without_header_takes_the_first_row_s_width():
+def test_scan_csv_without_header_takes_the_first_row_s_width() -> None:
     scan = complete(items.scan_csv([b"1,a\n2,b\n"], "s3://b/p.csv", header=False))
     assert scan.columns is None and scan.fields == 2 and scan.count == 2
 
@@ -188,14 +190,14 @@ def test_scan_csv_without_header_takes_the_first_row_s_width():
         (b'size\n"1\n', True, "row 1 (line 2)"),
     ],
 )
-def test_csv_rows_of_the_wrong_width_are_named(data, header, message):
+def test_csv_rows_of_the_wrong_width_are_named(data: bytes, header: bool, message: str) -> None:
     with pytest.raises(MalformedInputError) as err:
         complete(items.scan_csv([data], "s3://b/p.csv", header=header))
     assert str(err.value).startswith("s3://b/p.csv: "), str(err.value)
     assert message in str(err.value)
 
 
-def test_name_chunks_respect_the_count_and_the_byte_cap():
+def test_name_chunks_respect_the_count_and_the_byte_cap() -> None:
     names = [f"{n:04d}-" + "x" * 40 for n in range(1000)]  # 47 bytes of JSON each
     # 100 names as a compact JSON array: 100 * 47 + 99 commas + 2 brackets = 4801 bytes
     chunks = items.chunk_names(names, chunk_size=300, max_bytes=4801)
@@ -208,7 +210,7 @@ def test_name_chunks_respect_the_count_and_the_byte_cap():
     assert [c["chunk_id"] for c in chunks] == [0, 1, 2, 3]
 
 
-def test_name_chunks_measure_escaped_names_exactly():
+def test_name_chunks_measure_escaped_names_exactly() -> None:
     names = ['say "hi"', "back\\slash", "caf\u00e9", "\U0001f600", "tab\t", "del\x7f", "ok"] * 50
     for cap in (40, 97, 300):
         chunks = items.chunk_names(names, chunk_size=1000, max_bytes=cap)

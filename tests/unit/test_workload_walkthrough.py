@@ -116,7 +116,9 @@ def test_item_walkthrough_refuses_a_bad_row_by_line_as_the_page_says(
     )
 
 
-def test_item_walkthrough_over_csv(item_walkthrough: ModuleType, pipeline: Pipeline, monkeypatch):
+def test_item_walkthrough_over_csv(
+    item_walkthrough: ModuleType, pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("ALLOWED_INPUT_LOCATIONS", '["s3://shop-data/orders/"]')
     body = "price_cents,quantity\n250,3\n1999,1\n"
     pipeline.s3.put_object(Bucket="shop-data", Key="orders/today.csv", Body=body)

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 
 from fanout_cli import prices
 from fanout_cli.chunking import DEFAULT_MAX_CHUNK_SIZE, DEFAULT_MAX_CHUNKS, DEFAULT_MAX_SIZE
-from fanout_cli.estimate import (
+from fanout_cli.estimate.limits import (
     DEFAULT_MAX_CONCURRENCY,
     DEFAULT_PLAN_MEMORY_MB,
     DEFAULT_REDUCE_MEMORY_MB,
@@ -24,11 +24,10 @@ from fanout_cli.estimate import (
     ONE_VCPU_MEMORY_MB,
     PARENT_STATES,
     PARTIAL_INLINE_LIMIT_BYTES,
-    Note,
-    concurrency_notes,
-    cpu_factor,
     effective_concurrency,
 )
+from fanout_cli.estimate.model import cpu_factor
+from fanout_cli.estimate.notes import Note, concurrency_notes
 
 # The plan function's rules (lambda_src): s3_digest's default chunk size, the names an
 # s3_prefix chunk may carry, ListObjectsV2's page size, the deployment's plan timeout.
@@ -351,7 +350,7 @@ def format_item_estimate(est: ItemEstimate) -> str:
         f"    Lambda              ${est.cost_usd['lambda']:.4f}",
         f"    S3 requests         ${est.cost_usd['s3_requests']:.4f}",
         f"    total               ${est.cost_usd['total']:.4f}",
-        "  Times follow a model (fanout_cli.estimate_items.DataModel), not a measurement "
+        "  Times follow a model (fanout_cli.estimate.items.DataModel), not a measurement "
         "of your run.",
     ]
     lines += [f"{note.level}: {note.message}" for note in est.notes]
