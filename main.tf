@@ -27,12 +27,33 @@ locals {
   }
   fault_injection = var.enable_fault_injection ? "true" : "false"
   plan_environment = merge(local.common_environment, {
-    MAX_SIZE         = tostring(var.max_size)
-    MAX_CHUNK_SIZE   = tostring(var.max_chunk_size)
-    MAX_CHUNKS       = tostring(var.max_chunks)
-    DEFAULT_WORKLOAD = var.default_workload
-    FAULT_INJECTION  = local.fault_injection
+    MAX_SIZE                = tostring(var.max_size)
+    MAX_CHUNK_SIZE          = tostring(var.max_chunk_size)
+    MAX_CHUNKS              = tostring(var.max_chunks)
+    DEFAULT_WORKLOAD        = var.default_workload
+    FAULT_INJECTION         = local.fault_injection
+    ALLOWED_INPUT_LOCATIONS = jsonencode(var.allowed_input_locations)
   })
+
+  # Item sources: the plan and compute functions may read exactly the allowed input
+  # locations, and only the plan may list them (limited to each prefix).
+  input_locations = [for l in var.allowed_input_locations : {
+    bucket = regex("^s3://([^/]+)/", l)[0]
+    prefix = replace(l, "/^s3://[^/]+//", "")
+  }]
+  read_inputs = length(local.input_locations) == 0 ? [] : [
+    {
+      sid       = "ReadAllowedInputs"
+      actions   = ["s3:GetObject"]
+      resources = [for l in local.input_locations : "arn:${local.partition}:s3:::${l.bucket}/${l.prefix}*"]
+    },
+  ]
+  list_inputs = [for i, l in local.input_locations : {
+    sid        = "ListAllowedInputs${i}"
+    actions    = ["s3:ListBucket"]
+    resources  = ["arn:${local.partition}:s3:::${l.bucket}"]
+    conditions = l.prefix == "" ? {} : { StringLike = { "s3:prefix" = ["${l.prefix}*"] } }
+  }]
 }
 
 module "results_bucket" {
@@ -56,13 +77,13 @@ locals {
       memory_size  = var.plan_memory_size
       timeout      = var.plan_timeout
       environment  = local.plan_environment
-      policy_statements = [
+      policy_statements = concat([
         {
           sid       = "WriteChunkLists"
           actions   = ["s3:PutObject"]
           resources = ["${local.bucket_arn}/runs/*/chunks.json"]
         },
-      ]
+      ], local.read_inputs, local.list_inputs)
     }
     compute = {
       description  = "Fan-out compute: computes one chunk and returns its partial result."
@@ -73,13 +94,13 @@ locals {
       environment = merge(local.common_environment, {
         FAULT_INJECTION = local.fault_injection
       })
-      policy_statements = [
+      policy_statements = concat([
         {
           sid       = "WriteLargePartials"
           actions   = ["s3:PutObject"]
           resources = ["${local.bucket_arn}/runs/*/partials/*"]
         },
-      ]
+      ], local.read_inputs)
     }
     reduce = {
       description  = "Fan-out reduce: reconciles every child result with the plan and sums exactly."

@@ -272,7 +272,23 @@ variable "default_workload" {
       [for f in fileset("${path.module}/lambda_src/fanout/workloads", "*.py") : trimsuffix(f, ".py") if !startswith(f, "_") && f != "base.py"],
       var.default_workload
     )
-    error_message = "default_workload must name a workload module in lambda_src/fanout/workloads/ (bundled: noop, repro_check, utf8_count); base and modules starting with _ are not workloads."
+    error_message = "default_workload must name a workload module in lambda_src/fanout/workloads/ (bundled: noop, repro_check, s3_digest, utf8_count, utf8_sweep); base and modules starting with _ are not workloads."
+  }
+}
+
+variable "allowed_input_locations" {
+  type        = list(string)
+  description = "S3 locations runs may read items from (objects under a prefix, JSONL or CSV files), each s3://bucket/ or s3://bucket/prefix/. The plan and compute functions may read exactly these; a run naming anything else fails with InputNotAllowedError."
+  default     = []
+
+  validation {
+    condition     = alltrue([for l in var.allowed_input_locations : can(regex("^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/([^*?]*/)?$", l))])
+    error_message = "allowed_input_locations: every entry must be s3://<bucket>/ or s3://<bucket>/<prefix>/ with a valid bucket name, a prefix ending in '/' and no wildcards, e.g. \"s3://my-data/inputs/\"."
+  }
+
+  validation {
+    condition     = length(jsonencode(var.allowed_input_locations)) <= 2048
+    error_message = "allowed_input_locations: at most 2048 characters as JSON (they travel in the plan function's environment, 4 KB in all); allow a common prefix instead of many locations."
   }
 }
 

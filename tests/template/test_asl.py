@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from fanout.errors import PLAN_INPUT_ERRORS
+
 pytestmark = pytest.mark.template
 
 LAMBDA_TRANSIENT = [
@@ -161,23 +163,27 @@ def test_plan_puts_its_result_at_plan_and_catches_invalid_input(asl: dict) -> No
     assert plan["ResultSelector"] == {"plan.$": "$.Payload"}
     assert plan["ResultPath"] == "$"
     assert [r["ErrorEquals"] for r in plan["Retry"]] == [LAMBDA_TRANSIENT]
+    # Every refusal the plan function can raise, named as the Python errors are, in order.
     assert plan["Catch"] == [
         {
-            "ErrorEquals": ["InvalidInputError"],
+            "ErrorEquals": [error.__name__ for error in PLAN_INPUT_ERRORS],
             "ResultPath": "$",
             "Next": "ExplainInvalidInput",
         }
     ]
     # Lambda's Cause is JSON text; the Pass state parses it so the Fail cause is the
-    # function's message alone ("size: must be from 1 to ...").
+    # function's message alone ("size: must be from 1 to ..."), under the error's own name.
     explain = asl["States"]["ExplainInvalidInput"]
-    assert explain["Parameters"] == {"detail.$": "States.StringToJson($.Cause)"}
+    assert explain["Parameters"] == {
+        "error.$": "$.Error",
+        "detail.$": "States.StringToJson($.Cause)",
+    }
     assert explain["ResultPath"] == "$"
     assert explain["Next"] == "InvalidInput"
     assert asl["States"]["InvalidInput"] == {
         "Type": "Fail",
         "Comment": asl["States"]["InvalidInput"]["Comment"],
-        "Error": "InvalidInputError",
+        "ErrorPath": "$.error",
         "CausePath": "$.detail.errorMessage",
     }
 
