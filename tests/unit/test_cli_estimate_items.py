@@ -3,7 +3,9 @@ listing, requests and warnings follow from it."""
 
 from __future__ import annotations
 
+import json
 import math
+from typing import Any
 
 import pytest
 
@@ -11,6 +13,8 @@ from fanout import itemio, items
 from fanout.config import Limits
 from fanout.workloads import s3_digest
 from fanout_cli.estimate import items as est
+from fanout_cli.main import main
+from fanout_cli.resolve import UsageError, build_input, item_source
 
 pytestmark = pytest.mark.unit
 
@@ -74,3 +78,77 @@ def test_bad_figures_are_refused() -> None:
         est.estimate_objects(0)
     with pytest.raises(ValueError):
         est.estimate_rows(10, 5, 0.1, 1)
+
+
+def test_sweep_chunk_size_is_the_plans() -> None:
+    from fanout.workloads import utf8_sweep
+
+    assert est.SWEEP_MIN_CHUNK_SIZE == 10
+    for rows in (1, 9, 10, 2001, 50_000, 1_000_000):
+        for limits in (Limits(), Limits(max_chunks=500)):
+            params = utf8_sweep.validate({"size": rows}, limits)
+            assert est.sweep_chunk_size(rows, limits.max_chunks) == params["chunk_size"]
+
+
+def test_fanout_estimate_objects_prints_the_listing_and_the_warnings(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["estimate", "--objects", "1000000"]) == 0
+    out = capsys.readouterr().out
+    assert "1,000 ListObjectsV2 requests" in out
+    assert "warning: The plan needs about" in out and "plan_timeout" in out
+    assert main(["estimate", "--objects", "1000", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["list_requests"] == 1
+
+
+def test_fanout_estimate_rows_needs_the_file_size(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["estimate", "--rows", "10"]) == 2
+    assert "--file-bytes" in capsys.readouterr().err
+    assert main(["estimate", "--rows", "100", "--file-bytes", "5000"]) == 0
+    assert "100 items from jsonl/csv rows" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        ({"s3_prefix": "s3://b/p/"}, {"s3_prefix": "s3://b/p/"}),
+        ({"jsonl": "s3://b/p.jsonl"}, {"jsonl": "s3://b/p.jsonl"}),
+        ({"csv": "s3://b/p.csv"}, {"csv": "s3://b/p.csv", "header": True}),
+        ({"csv": "s3://b/p.csv", "header": False}, {"csv": "s3://b/p.csv", "header": False}),
+        ({}, None),
+    ],
+)
+def test_item_source_flags(flags: dict[str, Any], expected: dict[str, Any] | None) -> None:
+    assert item_source(**flags) == expected
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        {"s3_prefix": "s3://b/p/", "jsonl": "s3://b/x"},
+        {"jsonl": "b/p.jsonl"},
+        {"jsonl": "s3://b/p.jsonl", "header": False},
+        {"header": False},
+    ],
+)
+def test_bad_item_source_flags_are_usage_errors(flags: dict[str, Any]) -> None:
+    with pytest.raises(UsageError):
+        item_source(**flags)
+
+
+def test_the_input_of_a_run_over_data() -> None:
+    items = {"jsonl": "s3://b/p.jsonl"}
+    assert build_input(None, None, chunk_size=5, workload="utf8_sweep", items=items) == {
+        "chunk_size": 5,
+        "workload": "utf8_sweep",
+        "items": items,
+    }
+    with pytest.raises(UsageError, match="--workload"):
+        build_input(None, None, items=items)
+    # a whole input naming items needs no size
+    assert build_input(None, json.dumps({"workload": "s3_digest", "items": items})) == {
+        "workload": "s3_digest",
+        "items": items,
+    }
+    with pytest.raises(UsageError, match="size or items"):
+        build_input(None, "{}")

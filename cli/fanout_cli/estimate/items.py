@@ -32,6 +32,7 @@ from fanout_cli.estimate.notes import Note, concurrency_notes
 # The plan function's rules (lambda_src): s3_digest's default chunk size, the names an
 # s3_prefix chunk may carry, ListObjectsV2's page size, the deployment's plan timeout.
 S3_DIGEST_MIN_CHUNK_SIZE = 250
+SWEEP_MIN_CHUNK_SIZE = 10
 TARGET_CHUNKS = 200
 MAX_CHUNK_NAME_BYTES = 64 * 1024
 LIST_PAGE_KEYS = 1_000
@@ -107,6 +108,19 @@ def s3_digest_chunk_size(objects: int, max_chunk_size: int, max_chunks: int) -> 
     fewest = math.ceil(objects / max_chunks)
     chunk = max(S3_DIGEST_MIN_CHUNK_SIZE, math.ceil(objects / TARGET_CHUNKS), fewest)
     return max(1, min(chunk, max_chunk_size, objects))
+
+
+def sweep_chunk_size(rows: int, max_chunks: int) -> int:
+    """utf8_sweep's default chunk size (fanout.workloads.utf8_sweep), within MAX_CHUNKS."""
+    return max(
+        1,
+        min(
+            rows,
+            max(
+                SWEEP_MIN_CHUNK_SIZE, math.ceil(rows / TARGET_CHUNKS), math.ceil(rows / max_chunks)
+            ),
+        ),
+    )
 
 
 def names_per_chunk(key_chars: int) -> int:
