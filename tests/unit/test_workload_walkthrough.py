@@ -34,19 +34,20 @@ def block_containing(marker: str) -> str:
 
 @pytest.fixture
 def walkthrough(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
-    # Step 1: the module, written to a file as the page says (here under a temp folder).
-    source = block_containing('NAME = "squares_sum"')
-    path = tmp_path / "squares_sum.py"
-    path.write_text(source)
-    spec = importlib.util.spec_from_file_location("fanout.workloads.squares_sum", path)
+    return install_page_workload("squares_sum", tmp_path, monkeypatch)
+
+
+def install_page_workload(name: str, folder: Path, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    """Step 1: the page's module, written to a file as the page says (here under a temp
+    folder). Step 2: nothing to register; the registry's own check accepts the module."""
+    path = folder / f"{name}.py"
+    path.write_text(block_containing(f'NAME = "{name}"'))
+    spec = importlib.util.spec_from_file_location(f"fanout.workloads.{name}", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, "fanout.workloads.squares_sum", module)
+    monkeypatch.setitem(sys.modules, f"fanout.workloads.{name}", module)
     spec.loader.exec_module(module)
-    # Step 2: nothing to register; the registry's own check accepts the module.
-    monkeypatch.setitem(
-        fanout.workloads.REGISTRY, "squares_sum", check_workload("squares_sum", module)
-    )
+    monkeypatch.setitem(fanout.workloads.REGISTRY, name, check_workload(name, module))
     return module
 
 
@@ -79,19 +80,8 @@ def test_walkthrough_workload_is_validated_like_the_others(
 
 @pytest.fixture
 def item_walkthrough(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
-    """ "A workload over data", step 1: the page's module, registered."""
-    path = tmp_path / "order_totals.py"
-    path.write_text(block_containing('NAME = "order_totals"'))
-    spec = importlib.util.spec_from_file_location("fanout.workloads.order_totals", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, "fanout.workloads.order_totals", module)
-    spec.loader.exec_module(module)
-    # "Register it like any workload": nothing to do; the registry's own check accepts it.
-    monkeypatch.setitem(
-        fanout.workloads.REGISTRY, "order_totals", check_workload("order_totals", module)
-    )
-    return module
+    """ "A workload over data", steps 1 and 2."""
+    return install_page_workload("order_totals", tmp_path, monkeypatch)
 
 
 def test_item_walkthrough_test_passes(item_walkthrough: ModuleType, pipeline: Pipeline) -> None:

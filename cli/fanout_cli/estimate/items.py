@@ -10,9 +10,9 @@ tests/unit/test_cli_estimate_items.py compares them.
 
 from __future__ import annotations
 
-import json
 import math
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from fanout_cli import prices
 from fanout_cli.chunking import DEFAULT_MAX_CHUNK_SIZE, DEFAULT_MAX_CHUNKS, DEFAULT_MAX_SIZE
@@ -28,6 +28,7 @@ from fanout_cli.estimate.limits import (
 )
 from fanout_cli.estimate.model import cpu_factor
 from fanout_cli.estimate.notes import Note, concurrency_notes
+from fanout_cli.estimate.report import json_with_prices
 
 # The plan function's rules (lambda_src): s3_digest's default chunk size, the names an
 # s3_prefix chunk may carry, ListObjectsV2's page size, the deployment's plan timeout.
@@ -98,9 +99,7 @@ class ItemEstimate:
     notes: list[Note] = field(default_factory=list)
 
     def to_json(self) -> str:
-        data = asdict(self)
-        data["prices"] = {"region": prices.REGION, "read_on": prices.READ_ON, **prices.SOURCES}
-        return json.dumps(data, indent=2)
+        return json_with_prices(self)
 
 
 def s3_digest_chunk_size(objects: int, max_chunk_size: int, max_chunks: int) -> int:
@@ -155,10 +154,18 @@ def plan_notes(
     return notes
 
 
+def _chunk_times(
+    items: int, per_chunk: int, chunk_seconds: Callable[[int], float]
+) -> tuple[float, float]:
+    """(seconds of every chunk together, seconds of the longest) for full chunks and a rest."""
+    full, rest = divmod(items, per_chunk)
+    total = full * chunk_seconds(per_chunk) + (chunk_seconds(rest) if rest else 0.0)
+    return total, chunk_seconds(per_chunk if full else rest)
+
+
 def _cost(transitions: int, gb_s: float, invocations: int, gets: int, puts: int) -> dict:
     sfn = transitions * prices.SFN_STANDARD_PER_TRANSITION
     lam = invocations * prices.LAMBDA_PER_REQUEST + gb_s * prices.LAMBDA_PER_GB_SECOND
-    # LIST requests are billed with PUT, COPY and POST (S3 pricing page).
     s3 = puts * prices.S3_PER_PUT + gets * prices.S3_PER_GET
     return {"step_functions": sfn, "lambda": lam, "s3_requests": s3, "total": sfn + lam + s3}
 
@@ -198,25 +205,13 @@ def estimate_objects(
         hashing = n * object_bytes / model.sha256_bytes_per_s * slow
         return model.invoke_overhead_s + max(waiting + transfer, n * read_one / READERS) + hashing
 
-    full, rest = divmod(objects, per_chunk)
-    compute_s = full * chunk_seconds(per_chunk) + (chunk_seconds(rest) if rest else 0.0)
-    longest = chunk_seconds(per_chunk if full else rest)
+    compute_s, longest = _chunk_times(objects, per_chunk, chunk_seconds)
     partial_bytes = per_chunk * (key_chars + 90)
     partials = children if partial_bytes > PARTIAL_INLINE_LIMIT_BYTES else 0
     reduce_s = (
         model.reduce_base_s + model.reduce_per_item_s * objects + partials * model.get_first_byte_s
     ) * cpu_factor(reduce_memory_mb)
-    gb_s = (plan_s * plan_memory_mb + compute_s * memory_mb + reduce_s * reduce_memory_mb) / 1024
-    transitions = PARENT_STATES + 2 * children
-    # object GETs, the ItemReader, ResultWriter (manifest + a results file), partials
-    gets = objects + 1 + 2 + partials
-    # chunks.json, partials, ResultWriter, result + summary; LIST at the PUT price
-    puts = 1 + partials + 2 + 2
-    running = effective_concurrency(children, max_concurrency)
-    wall = plan_s + max(longest, compute_s / running) + reduce_s
-
-    notes = plan_notes(plan_s, plan_timeout_s, memory_needed, plan_memory_mb)
-    notes += concurrency_notes(children, max_concurrency)
+    notes: list[Note] = []
     if objects > max_size:
         notes.append(
             Note(
@@ -233,14 +228,6 @@ def estimate_objects(
                 "--chunk-size or shorter keys.",
             )
         )
-    if longest > LAMBDA_MAX_TIMEOUT_S:
-        notes.append(
-            Note(
-                "warning",
-                f"The longest chunk reads for about {longest:,.0f} s, over Lambda's "
-                f"{LAMBDA_MAX_TIMEOUT_S:.0f} s: use a smaller --chunk-size.",
-            )
-        )
     if per_chunk < chunk:
         notes.append(
             Note(
@@ -249,26 +236,25 @@ def estimate_objects(
                 f"({MAX_CHUNK_NAME_BYTES // 1024} KiB), fewer than the chunk size {chunk:,}.",
             )
         )
-    return ItemEstimate(
+    work = _Work(
         source="s3_prefix (s3_digest)",
         items=objects,
         chunk_size=per_chunk,
         children=children,
-        effective_concurrency=running,
         plan_seconds=plan_s,
         plan_memory_mb_needed=memory_needed,
         list_requests=lists,
         chunks_json_bytes=objects * (key_chars + 3) + children * 60,
         compute_seconds=compute_s,
         longest_chunk_seconds=longest,
-        lambda_gb_seconds=gb_s,
-        state_transitions=transitions,
-        s3_gets=gets,
-        s3_puts=puts,
-        s3_lists=lists,
-        wall_seconds_about=wall,
-        cost_usd=_cost(transitions, gb_s, children + 2, gets, puts + lists),
-        notes=notes,
+        reduce_seconds=reduce_s,
+        # object GETs, the ItemReader, ResultWriter (manifest + a results file), partials
+        s3_gets=objects + 1 + 2 + partials,
+        # chunks.json, partials, ResultWriter, result + summary
+        s3_puts=1 + partials + 2 + 2,
+    )
+    return _finish(
+        work, memory_mb, plan_memory_mb, reduce_memory_mb, plan_timeout_s, max_concurrency, notes
     )
 
 
@@ -299,46 +285,105 @@ def estimate_rows(
         read = model.get_first_byte_s + chunk_bytes / model.read_bytes_per_s
         return model.invoke_overhead_s + read + n * (seconds_per_row + model.scan_row_s) * slow
 
-    full, rest = divmod(rows, chunk_size)
-    compute_s = full * chunk_seconds(chunk_size) + (chunk_seconds(rest) if rest else 0.0)
-    longest = chunk_seconds(chunk_size if full else rest)
+    compute_s, longest = _chunk_times(rows, chunk_size, chunk_seconds)
     reduce_s = (model.reduce_base_s + model.reduce_per_item_s * rows) * cpu_factor(reduce_memory_mb)
-    gb_s = (plan_s * plan_memory_mb + compute_s * memory_mb + reduce_s * reduce_memory_mb) / 1024
-    transitions = PARENT_STATES + 2 * children
-    gets = 1 + children + 1 + 2
-    puts = 1 + 2 + 2
-    running = effective_concurrency(children, max_concurrency)
-    wall = plan_s + max(longest, compute_s / running) + reduce_s
-    notes = plan_notes(plan_s, plan_timeout_s, memory_needed, plan_memory_mb)
-    notes += concurrency_notes(children, max_concurrency)
-    if longest > LAMBDA_MAX_TIMEOUT_S:
-        notes.append(
-            Note(
-                "warning",
-                f"The longest chunk takes about {longest:,.0f} s, over Lambda's "
-                f"{LAMBDA_MAX_TIMEOUT_S:.0f} s: use a smaller --chunk-size.",
-            )
-        )
-    return ItemEstimate(
+    work = _Work(
         source="jsonl/csv rows",
         items=rows,
         chunk_size=chunk_size,
         children=children,
-        effective_concurrency=running,
         plan_seconds=plan_s,
         plan_memory_mb_needed=memory_needed,
         list_requests=0,
         chunks_json_bytes=children * 100,
         compute_seconds=compute_s,
         longest_chunk_seconds=longest,
+        reduce_seconds=reduce_s,
+        # the file (plan), a ranged GET a chunk, the ItemReader, ResultWriter
+        s3_gets=1 + children + 1 + 2,
+        s3_puts=1 + 2 + 2,
+    )
+    return _finish(
+        work, memory_mb, plan_memory_mb, reduce_memory_mb, plan_timeout_s, max_concurrency, []
+    )
+
+
+@dataclass
+class _Work:
+    """What a run over data does, before it is priced and judged."""
+
+    source: str
+    items: int
+    chunk_size: int
+    children: int
+    plan_seconds: float
+    plan_memory_mb_needed: float
+    list_requests: int
+    chunks_json_bytes: int
+    compute_seconds: float
+    longest_chunk_seconds: float
+    reduce_seconds: float
+    s3_gets: int
+    s3_puts: int
+
+
+def _finish(
+    work: _Work,
+    memory_mb: int,
+    plan_memory_mb: int,
+    reduce_memory_mb: int,
+    plan_timeout_s: int,
+    max_concurrency: int | None,
+    notes: list[Note],
+) -> ItemEstimate:
+    """The estimate of ``work``: GB-seconds, transitions, wall time, cost and limit notes."""
+    gb_s = (
+        work.plan_seconds * plan_memory_mb
+        + work.compute_seconds * memory_mb
+        + work.reduce_seconds * reduce_memory_mb
+    ) / 1024
+    transitions = PARENT_STATES + 2 * work.children
+    running = effective_concurrency(work.children, max_concurrency)
+    wall = (
+        work.plan_seconds
+        + max(work.longest_chunk_seconds, work.compute_seconds / running)
+        + work.reduce_seconds
+    )
+    found = plan_notes(
+        work.plan_seconds, plan_timeout_s, work.plan_memory_mb_needed, plan_memory_mb
+    )
+    found += concurrency_notes(work.children, max_concurrency)
+    if work.longest_chunk_seconds > LAMBDA_MAX_TIMEOUT_S:
+        found.append(
+            Note(
+                "warning",
+                f"The longest chunk takes about {work.longest_chunk_seconds:,.0f} s, over "
+                f"Lambda's {LAMBDA_MAX_TIMEOUT_S:.0f} s: use a smaller --chunk-size.",
+            )
+        )
+    return ItemEstimate(
+        source=work.source,
+        items=work.items,
+        chunk_size=work.chunk_size,
+        children=work.children,
+        effective_concurrency=running,
+        plan_seconds=work.plan_seconds,
+        plan_memory_mb_needed=work.plan_memory_mb_needed,
+        list_requests=work.list_requests,
+        chunks_json_bytes=work.chunks_json_bytes,
+        compute_seconds=work.compute_seconds,
+        longest_chunk_seconds=work.longest_chunk_seconds,
         lambda_gb_seconds=gb_s,
         state_transitions=transitions,
-        s3_gets=gets,
-        s3_puts=puts,
-        s3_lists=0,
+        s3_gets=work.s3_gets,
+        s3_puts=work.s3_puts,
+        s3_lists=work.list_requests,
         wall_seconds_about=wall,
-        cost_usd=_cost(transitions, gb_s, children + 2, gets, puts),
-        notes=notes,
+        # LIST requests are billed with PUT, COPY and POST (S3 pricing page)
+        cost_usd=_cost(
+            transitions, gb_s, work.children + 2, work.s3_gets, work.s3_puts + work.list_requests
+        ),
+        notes=found + notes,
     )
 
 
