@@ -12,12 +12,11 @@ import io
 import json
 import random
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-# The bucket the bench stack allows input from (BENCH_VARIABLES' allowed_input_locations).
-DATA_BUCKET = "fanout-bench-inputs"
+from bench.stack import DATA_BUCKET, Stack, format_stages, run_execution
+
 DATA_LOCATION = f"s3://{DATA_BUCKET}/"
 DEFAULT_OBJECTS = 10_000
 
@@ -54,11 +53,10 @@ def _empty_bucket(s3: Any) -> None:
             s3.delete_objects(Bucket=DATA_BUCKET, Delete={"Objects": batch, "Quiet": True})
 
 
-def bench_data(
-    sfn: Any, s3: Any, arn: str, results_bucket: str, count: int, stages: Any
-) -> dict[str, Any]:
+def bench_data(stack: Stack, count: int) -> dict[str, Any]:
     print(f"\n== Data: s3_digest over {count} objects on LocalStack ==", flush=True)
     objects = make_objects(count)
+    s3 = stack.s3
     s3.create_bucket(Bucket=DATA_BUCKET)
     try:
         t0 = time.perf_counter()
@@ -71,38 +69,28 @@ def bench_data(
             )
         upload_s = time.perf_counter() - t0
         print(f"  upload (32 threads): {upload_s:.1f} s, {count / upload_s:.0f} objects/s")
-        started = time.perf_counter()
-        execution_arn = sfn.start_execution(
-            stateMachineArn=arn,
-            name=f"bench-data-{uuid.uuid4().hex[:8]}",
-            input=json.dumps(
-                {"workload": "s3_digest", "items": {"s3_prefix": f"{DATA_LOCATION}objects/"}}
-            ),
-        )["executionArn"]
-        while (desc := sfn.describe_execution(executionArn=execution_arn))["status"] == "RUNNING":
-            time.sleep(0.25)
-        wall = time.perf_counter() - started
-        if desc["status"] != "SUCCEEDED":
-            raise SystemExit(f"data run: {desc['status']}: {desc.get('error')} {desc.get('cause')}")
-        out = json.loads(desc["output"])
-        key = out["result_s3_uri"].removeprefix(f"s3://{results_bucket}/")
-        manifest = s3.get_object(Bucket=results_bucket, Key=key)["Body"].read().decode()
+        run = run_execution(
+            stack,
+            {"workload": "s3_digest", "items": {"s3_prefix": f"{DATA_LOCATION}objects/"}},
+            "data",
+        )
+        key = run.output["result_s3_uri"].removeprefix(f"s3://{stack.bucket}/")
+        manifest = s3.get_object(Bucket=stack.bucket, Key=key)["Body"].read().decode()
         if manifest != expected_manifest(objects):
             raise SystemExit("data run: the manifest differs from the local computation")
-        by_stage = stages(sfn, execution_arn)
-        stage_text = ", ".join(f"{k} {v:.1f}s" for k, v in by_stage.items())
         print(
-            f"  run: {wall:.1f} s wall, {count / wall:.0f} objects/s, {out['chunk_count']} chunks, "
-            f"manifest exact; stages: {stage_text}",
+            f"  run: {run.wall_s:.1f} s wall, {count / run.wall_s:.0f} objects/s, "
+            f"{run.output['chunk_count']} chunks, manifest exact; "
+            f"stages: {format_stages(run.stages_s)}",
             flush=True,
         )
         return {
             "objects": count,
-            "chunks": out["chunk_count"],
+            "chunks": run.output["chunk_count"],
             "upload_s": upload_s,
-            "wall_s": wall,
-            "objects_per_s": count / wall,
-            "stages_s": by_stage,
+            "wall_s": run.wall_s,
+            "objects_per_s": count / run.wall_s,
+            "stages_s": run.stages_s,
             "exact": True,
         }
     finally:
