@@ -9,6 +9,7 @@ from typing import Any
 from fanout import items
 from fanout.config import Limits
 from fanout.errors import InputTooLargeError, InvalidInputError
+from fanout.routing import BACKENDS
 from fanout.types import Chunk
 from fanout.validation import (
     check_input_envelope,
@@ -69,6 +70,7 @@ class Request:
     source: dict[str, Any] | None  # the item source (fanout.items.parse_source), if any
     fault: dict[str, Any] | None
     sweep: dict[str, Any] | None = None
+    backend: str | None = None  # "auto", "lambda" or "batch" when the input names one
 
 
 def parse_request(raw: Any, limits: Limits) -> Request:
@@ -78,6 +80,9 @@ def parse_request(raw: Any, limits: Limits) -> Request:
     )
     fault = validate_fault(data.pop("fault"), limits) if "fault" in data else None
     sweep = validate_sweep_tag(data.pop("sweep")) if "sweep" in data else None
+    backend = (
+        require_choice(data.pop("backend"), "backend", BACKENDS) if "backend" in data else None
+    )
     kinds = item_sources(REGISTRY[workload_name])
     source = None
     if "items" in data:
@@ -106,7 +111,7 @@ def parse_request(raw: Any, limits: Limits) -> Request:
         data["size"] = require_int(data["size"], "size", 1, limits.max_size)
     if "chunk_size" in data:
         data["chunk_size"] = require_int(data["chunk_size"], "chunk_size", 1, limits.max_chunk_size)
-    return Request(workload_name, data, source, fault, sweep)
+    return Request(workload_name, data, source, fault, sweep, backend)
 
 
 def finish_params(request: Request, limits: Limits, size: int | None = None) -> dict[str, Any]:
@@ -124,6 +129,8 @@ def finish_params(request: Request, limits: Limits, size: int | None = None) -> 
         params["fault"] = request.fault
     if request.sweep:
         params["sweep"] = request.sweep
+    if request.backend:
+        params["backend"] = request.backend
     return params
 
 

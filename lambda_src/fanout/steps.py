@@ -24,6 +24,7 @@ from fanout.planning import (
 )
 from fanout.reconcile import reconcile
 from fanout.resultwriter import STATUSES, Manifest, parse_manifest, parse_result_file
+from fanout.routing import route_chunks
 from fanout.types import Chunk, ComputeOutput, PlanOutput
 from fanout.workloads import REGISTRY
 from fanout.workloads.base import ItemWorkload, item_sources
@@ -62,6 +63,7 @@ def plan_step(
         chunks: list[Any] = plan_chunks(workload_name, params, limits)
     else:
         params, chunks = _plan_items(s3, request, limits, remaining_ms)
+    chunks = route_chunks(REGISTRY[workload_name], params, chunks, limits)
     run_id = run_id_for(execution_name, params)
     key = s3io.chunks_key(run_id)
     s3io.put_json(s3, bucket, key, chunks)
@@ -72,11 +74,19 @@ def plan_step(
             "workload": workload_name,
             "params": params,
             "chunk_count": len(chunks),
+            "batch_chunks": sum(c["backend"] == "batch" for c in chunks),
             "chunks_key": key,
         },
     )
     return {
-        "run": {"run_id": run_id, "bucket": bucket, "workload": workload_name, "params": params},
+        "run": {
+            "run_id": run_id,
+            "bucket": bucket,
+            "workload": workload_name,
+            "params": params,
+            # The partials' encoding: the state machine labels a Batch chunk's output with it.
+            "encoding": REGISTRY[workload_name].PARTIAL_ENCODING,
+        },
         "bucket": bucket,
         "chunks_key": key,
         "results_prefix": s3io.results_prefix(run_id),
@@ -140,15 +150,27 @@ def compute_step(
     fault_injection: bool,
     remaining_ms: Callable[[], int],
     sleep: Callable[[float], None],
+    on_hang: Callable[[], None] | None = None,
 ) -> ComputeOutput:
+    """One chunk's output. ``on_hang`` is called before an injected hang (a Batch job stops
+    its heartbeats there)."""
     run, chunk, attempt = _parse_compute_event(event)
     params = run["params"]
     if fault_injection:
         kind = faults.injected_fault(params.get("fault"), chunk["chunk_id"], attempt)
-        if kind == "timeout":
+        slow_s = faults.slow_seconds(params.get("fault"), chunk["chunk_id"])
+        if slow_s:
+            logger.warning(
+                "injected slowness",
+                extra={"run_id": run["run_id"], "chunk_id": chunk["chunk_id"], "sleep_s": slow_s},
+            )
+            sleep(slow_s)
+        if kind == "hang" and on_hang is not None:
+            on_hang()
+        if kind in ("timeout", "hang"):
             seconds = remaining_ms() / 1000 + faults.TIMEOUT_OVERSHOOT_S
             logger.warning(
-                "injected timeout: sleeping past the function timeout",
+                f"injected {kind}: sleeping past the time limit",
                 extra={
                     "run_id": run["run_id"],
                     "chunk_id": chunk["chunk_id"],

@@ -15,7 +15,11 @@ from fanout.config import MAX_INPUT_BYTES, Limits
 from fanout.errors import InvalidInputError
 from fanout.types import Chunk
 
-FAULT_KINDS = ("transient", "throttle", "permanent", "timeout")
+FAULT_KINDS = ("transient", "throttle", "permanent", "timeout", "slow", "hang")
+# Fields of each fault kind besides "chunks".
+_FAULT_FIELDS = {"permanent": (), "hang": (), "slow": ("seconds",)}
+# Longest injected slowness: enough to push a chunk past any Lambda timeout.
+MAX_SLOW_SECONDS = 3600
 
 
 def json_type(value: Any) -> str:
@@ -139,14 +143,18 @@ def validate_fault(raw: Any, limits: Limits) -> dict[str, Any]:
         where = f"fault.{kind}"
         if not isinstance(spec, dict):
             raise InvalidInputError(f"{where}: expected an object, got {json_type(spec)}")
-        allowed = ("chunks",) if kind == "permanent" else ("chunks", "failures")
+        allowed = ("chunks", *_FAULT_FIELDS.get(kind, ("failures",)))
         refuse_unknown(spec, allowed, where=where)
         chunks = spec.get("chunks")
         if not isinstance(chunks, list) or not chunks:
             raise InvalidInputError(f"{where}.chunks: expected a non-empty array of chunk ids")
         ids = [require_int(c, f"{where}.chunks", 0, limits.max_chunks - 1) for c in chunks]
         entry: dict[str, Any] = {"chunks": sorted(set(ids))}
-        if kind != "permanent":
+        if "failures" in allowed:
             entry["failures"] = require_int(spec.get("failures", 1), f"{where}.failures", 1, 100)
+        if "seconds" in allowed:
+            if "seconds" not in spec:
+                raise InvalidInputError(f"{where}.seconds: required (seconds the chunk sleeps)")
+            entry["seconds"] = require_int(spec["seconds"], f"{where}.seconds", 1, MAX_SLOW_SECONDS)
         fault[kind] = entry
     return fault
