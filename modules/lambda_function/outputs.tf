@@ -25,7 +25,8 @@ output "source_hash" {
 
 output "package_path" {
   description = "Path of the deployment zip built by Terraform."
-  value       = local.package_path
+  # From the build step, so whatever reads the zip waits until it is built.
+  value = terraform_data.package.output
 }
 
 output "role_policy" {
