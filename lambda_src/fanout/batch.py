@@ -162,7 +162,7 @@ def run_job(
             sfn.send_task_failure(
                 taskToken=token,
                 error=type(exc).__name__,
-                cause=truncate_cause(f"{where}: {exc}"),
+                cause=truncate_cause(f"{where}: {type(exc).__name__}: {exc}"),
             )
         return EXIT_FAILED
     finally:

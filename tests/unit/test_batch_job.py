@@ -109,7 +109,9 @@ def test_permanent_failure_exits_1_and_reports_chunk_and_job(
     assert batch.run_job(fake_s3, lambda: sfn, env, True, lambda s: None) == batch.EXIT_FAILED
     (failure,) = [kw for what, kw in sfn.calls if what == "failure"]
     assert failure["error"] == "PermanentComputeError"
-    assert failure["cause"].startswith("chunk 0 (AWS Batch job job-123): injected permanent fault")
+    assert failure["cause"].startswith(
+        "chunk 0 (AWS Batch job job-123): PermanentComputeError: injected permanent fault"
+    )
     assert not [k for k in fake_s3.keys(plan["bucket"]) if "/partials/" in k]
 
 

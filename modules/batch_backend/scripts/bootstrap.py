@@ -13,9 +13,11 @@ import zipfile
 
 import boto3
 
-code = boto3.client("s3").get_object(
-    Bucket=os.environ["FANOUT_CODE_BUCKET"], Key=os.environ["FANOUT_CODE_KEY"]
-)["Body"].read()
+code = (
+    boto3.client("s3")
+    .get_object(Bucket=os.environ["FANOUT_CODE_BUCKET"], Key=os.environ["FANOUT_CODE_KEY"])["Body"]
+    .read()
+)
 target = tempfile.mkdtemp(prefix="fanout-code-")
 zipfile.ZipFile(io.BytesIO(code)).extractall(target)
 sys.path.insert(0, target)
