@@ -1,14 +1,25 @@
 locals {
   fargate = contains(["FARGATE", "FARGATE_SPOT"], var.compute_type)
 
-  # The stock image: the AWS SAM build image of the Lambda runtime's Python. It is built
-  # FROM the Lambda Python base image (the same Python and boto3 as the functions) and
-  # clears its ENTRYPOINT, so the job's command runs as given:
-  # https://github.com/aws/aws-sam-build-images/blob/main/build-image-src/Dockerfile-python312
-  image = coalesce(var.image, "public.ecr.aws/sam/build-python${var.python_version}")
+  # The stock image: Docker's official Python image of the Lambda runtime's version, on
+  # Amazon ECR Public (no Docker Hub rate limits). Plain Python: the code package brings
+  # boto3, and the bootstrap fetches the package with the standard library alone.
+  image = coalesce(var.image, "public.ecr.aws/docker/library/python:${var.python_version}-slim")
+
+  # The code package: the functions' sources plus boto3 (and gmpy2 when enabled), built like
+  # a Lambda zip by the same packager, for the same Python and architecture.
+  source_files = [for f in fileset(var.source_dir, "**/*.py") : f if !strcontains(f, "__pycache__")]
+  code_hash = sha256(jsonencode({
+    files        = { for f in local.source_files : f => filesha256("${var.source_dir}/${f}") }
+    requirements = var.requirements
+    python       = var.python_version
+    architecture = var.architecture
+    packager     = filesha256(var.packager)
+  }))
+  code_path = "${var.build_dir}/${var.name}-batch-${local.code_hash}.zip"
 
   log_group_name = "/aws/batch/${var.name}"
-  code_key       = "code/${var.code_package_hash}.zip"
+  code_key       = "code/${local.code_hash}.zip"
   code_arn       = "${var.bucket_arn}/${local.code_key}"
   job_arn_prefix = "arn:${var.partition}:batch:${var.region}:${var.account_id}"
 
@@ -51,12 +62,29 @@ locals {
 
 # ------------------------------------------------------------------------------ the code
 
+resource "terraform_data" "package" {
+  triggers_replace = [local.code_hash]
+  input            = local.code_path
+
+  provisioner "local-exec" {
+    interpreter = ["python3"]
+    command     = var.packager
+    environment = {
+      PACKAGE_SOURCE_DIR     = var.source_dir
+      PACKAGE_OUTPUT         = local.code_path
+      PACKAGE_REQUIREMENTS   = jsonencode(var.requirements)
+      PACKAGE_ARCHITECTURE   = var.architecture
+      PACKAGE_PYTHON_VERSION = var.python_version
+    }
+  }
+}
+
 resource "aws_s3_object" "code" {
   # checkov:skip=CKV_AWS_186: the bucket's default encryption (SSE-S3) applies; a KMS key would add cost and key policy for no gain here
   bucket      = var.bucket_name
   key         = local.code_key
-  source      = var.code_package_path
-  source_hash = var.code_package_hash
+  source      = terraform_data.package.output
+  source_hash = local.code_hash
   tags        = var.tags
 }
 

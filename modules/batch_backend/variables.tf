@@ -134,7 +134,7 @@ variable "retry_attempts" {
 
 variable "image" {
   type        = string
-  description = "Container image of the jobs; null uses the AWS SAM build image of python_version (the Lambda Python base image with its ENTRYPOINT cleared). Any image with python3 and boto3 on its PATH works."
+  description = "Container image of the jobs; null uses Docker's official python:<python_version>-slim on Amazon ECR Public. Any Linux image with python3 of that version on its PATH works."
   default     = null
 }
 
@@ -168,14 +168,29 @@ variable "bucket_arn" {
   description = "ARN of the results bucket."
 }
 
-variable "code_package_path" {
+variable "source_dir" {
   type        = string
-  description = "Path of the code package zip (the compute function's) uploaded for the jobs."
+  description = "Folder of the functions' Python sources; its *.py files go in the jobs' code package."
 }
 
-variable "code_package_hash" {
+variable "build_dir" {
   type        = string
-  description = "Hash of the code package: it names the uploaded object, so new code is a new object."
+  description = "Folder the code package is written to as <name>-batch-<hash>.zip (build output, not committed)."
+}
+
+variable "requirements" {
+  type        = list(string)
+  description = "pip requirements of the code package (manylinux wheels for python_version and architecture); must include boto3, which the stock image lacks."
+
+  validation {
+    condition     = anytrue([for r in var.requirements : can(regex("^boto3([=<>~!].*)?$", r))])
+    error_message = "requirements must include boto3 (e.g. \"boto3==1.40.0\"): the job's program uses it and the stock Python image has none."
+  }
+}
+
+variable "packager" {
+  type        = string
+  description = "Path of the zip packager script (modules/lambda_function/scripts/package.py), so the code package is built exactly like the functions'."
 }
 
 variable "environment" {

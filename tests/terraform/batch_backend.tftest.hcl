@@ -40,8 +40,10 @@ variables {
   architecture       = "x86_64"
   bucket_name        = "unit-results"
   bucket_arn         = "arn:aws:s3:::unit-results"
-  code_package_path  = "./.build/unit-compute-abc.zip"
-  code_package_hash  = "abc"
+  source_dir         = "./lambda_src"
+  build_dir          = "./.build"
+  requirements       = ["boto3==1.40.0"]
+  packager           = "./modules/lambda_function/scripts/package.py"
   state_machine_arn  = "arn:aws:states:eu-west-1:123456789012:stateMachine:unit-fanout"
   log_retention_days = 14
   timeout_seconds    = 600
@@ -59,7 +61,7 @@ run "fargate_job_with_sync" {
     condition = {
       for s in jsondecode(output.job_role_policy).Statement : s.Sid => { actions = s.Action, resources = s.Resource }
       } == {
-      ReadCodePackage = { actions = ["s3:GetObject"], resources = ["arn:aws:s3:::unit-results/code/abc.zip"] }
+      ReadCodePackage = { actions = ["s3:GetObject"], resources = ["arn:aws:s3:::unit-results/${aws_s3_object.code.key}"] }
       WritePartials   = { actions = ["s3:PutObject"], resources = ["arn:aws:s3:::unit-results/runs/*/partials/*"] }
     }
     error_message = "Without the callback the job role may read only its code package and write only runs/*/partials/*."
@@ -95,7 +97,7 @@ run "fargate_job_with_sync" {
 
   assert {
     condition = (
-      jsondecode(output.container_properties).image == "public.ecr.aws/sam/build-python3.12" &&
+      jsondecode(output.container_properties).image == "public.ecr.aws/docker/library/python:3.12-slim" &&
       jsondecode(output.container_properties).resourceRequirements == [{ type = "VCPU", value = "1" }, { type = "MEMORY", value = "4096" }] &&
       jsondecode(output.container_properties).ephemeralStorage == { sizeInGiB = 21 } &&
       jsondecode(output.container_properties).command[0] == "python3" &&
@@ -105,8 +107,11 @@ run "fargate_job_with_sync" {
   }
 
   assert {
-    condition     = contains(jsondecode(output.container_properties).environment, { name = "FANOUT_CODE_KEY", value = "code/abc.zip" })
-    error_message = "The job is told where its code package is."
+    condition = (
+      contains(jsondecode(output.container_properties).environment, { name = "FANOUT_CODE_KEY", value = aws_s3_object.code.key }) &&
+      startswith(aws_s3_object.code.key, "code/") && endswith(aws_s3_object.code.key, ".zip")
+    )
+    error_message = "The job is told where its code package is: code/<hash>.zip in the results bucket."
   }
 
   assert {
@@ -182,6 +187,20 @@ run "spot_with_instance_types" {
     )
     error_message = "SPOT gives an EC2 Spot compute environment with the instance types and an instance role."
   }
+}
+
+run "a_package_without_boto3_is_refused" {
+  command = plan
+
+  module {
+    source = "./modules/batch_backend"
+  }
+
+  variables {
+    requirements = ["gmpy2==2.3.2"]
+  }
+
+  expect_failures = [var.requirements]
 }
 
 run "bad_network_inputs_are_refused" {
