@@ -88,7 +88,7 @@ def fetch_code(environ):
     bucket, key = environ["FANOUT_CODE_BUCKET"], environ["FANOUT_CODE_KEY"]
     url = object_url(environ, region, bucket, key)
     access_key, secret_key, token = credentials(environ)
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     headers = signed_headers(url, region, access_key, secret_key, token, now)
     request = urllib.request.Request(url, headers=headers)
     try:
