@@ -33,7 +33,19 @@ locals {
     DEFAULT_WORKLOAD        = var.default_workload
     FAULT_INJECTION         = local.fault_injection
     ALLOWED_INPUT_LOCATIONS = jsonencode(var.allowed_input_locations)
+    # Routing: the compute function's limits, and the Batch job's when Batch is on.
+    COMPUTE_TIMEOUT   = tostring(var.compute_timeout)
+    COMPUTE_MEMORY_MB = tostring(var.compute_memory_size)
+    BATCH_ENABLED     = var.enable_batch ? "true" : "false"
+    BATCH_TIMEOUT     = tostring(var.batch.timeout_seconds)
+    BATCH_MEMORY_MB   = tostring(var.batch.memory_mb)
   })
+
+  # The AWS Batch backend (enable_batch): the state machine's ARN is built from its name
+  # because the job role must name it before the state machine exists.
+  batch_callback     = var.enable_batch && var.batch.integration == "callback"
+  state_machine_name = "${var.name_prefix}-run"
+  state_machine_arn  = "arn:${local.partition}:states:${local.region}:${local.account_id}:stateMachine:${local.state_machine_name}"
 
   # Item sources: the plan and compute functions may read exactly the allowed input
   # locations, and only the plan may list them (limited to each prefix).
@@ -69,7 +81,7 @@ module "results_bucket" {
 # The pipeline's Lambda functions by role: each is named <name_prefix>-<role>. Adding a
 # function is one entry here (plus its handler in lambda_src/).
 locals {
-  functions = {
+  functions = merge({
     plan = {
       description  = "Fan-out plan: validates the input and writes the run's chunk list to S3."
       handler      = "plan_handler.handler"
@@ -176,7 +188,34 @@ locals {
         },
       ]
     }
-  }
+    },
+    # The callback integration's function: submits a chunk's Batch job with the task token.
+    local.batch_callback ? {
+      submit = {
+        description  = "Fan-out Batch submit: submits a chunk's AWS Batch job carrying the task token."
+        handler      = "submit_handler.handler"
+        requirements = []
+        memory_size  = 256
+        timeout      = 30
+        environment = merge(local.common_environment, {
+          BATCH_JOB_QUEUE       = module.batch_backend[0].job_queue_arn
+          BATCH_JOB_DEFINITION  = module.batch_backend[0].job_definition_arn
+          BATCH_JOB_NAME_PREFIX = var.name_prefix
+        })
+        policy_statements = [
+          {
+            sid     = "SubmitChunkJobs"
+            actions = ["batch:SubmitJob"]
+            # AWS requires both the queue and the job definition (any revision: ":*").
+            resources = [
+              module.batch_backend[0].job_queue_arn,
+              "arn:${local.partition}:batch:${local.region}:${local.account_id}:job-definition/${module.batch_backend[0].job_definition_name}:*",
+            ]
+          },
+        ]
+      }
+    } : {},
+  )
 }
 
 module "function" {
@@ -218,7 +257,7 @@ moved {
 module "state_machine" {
   source = "./modules/state_machine"
 
-  name       = "${var.name_prefix}-run"
+  name       = local.state_machine_name
   partition  = local.partition
   region     = local.region
   account_id = local.account_id
@@ -235,6 +274,16 @@ module "state_machine" {
   tolerated_failure_percentage = var.tolerated_failure_percentage
   tolerated_failure_count      = var.tolerated_failure_count
   retry                        = var.retry
+
+  batch = var.enable_batch ? {
+    integration         = var.batch.integration
+    job_queue_arn       = module.batch_backend[0].job_queue_arn
+    job_definition_arn  = module.batch_backend[0].job_definition_arn
+    job_definition_name = module.batch_backend[0].job_definition_name
+    job_name_prefix     = var.name_prefix
+    heartbeat_seconds   = var.batch.heartbeat_seconds
+    submit_function_arn = local.batch_callback ? module.function["submit"].function_arn : null
+  } : null
 
   log_level           = var.state_machine_log_level
   log_retention_days  = var.log_retention_days
@@ -267,3 +316,48 @@ module "sweep_state_machine" {
   log_retention_days  = var.log_retention_days
   enable_xray_tracing = var.enable_xray_tracing
 }
+
+# ------------------------------------------------------------------- AWS Batch backend
+
+module "batch_backend" {
+  source = "./modules/batch_backend"
+  count  = var.enable_batch ? 1 : 0
+
+  name       = var.name_prefix
+  partition  = local.partition
+  region     = local.region
+  account_id = local.account_id
+
+  vpc_id           = var.batch.vpc_id
+  subnet_ids       = var.batch.subnet_ids
+  assign_public_ip = var.batch.assign_public_ip
+
+  compute_type          = var.batch.compute_type
+  instance_types        = var.batch.instance_types
+  max_vcpus             = var.batch.max_vcpus
+  vcpus                 = var.batch.vcpus
+  memory_mb             = var.batch.memory_mb
+  ephemeral_storage_gib = var.batch.ephemeral_storage_gib
+  timeout_seconds       = var.batch.timeout_seconds
+  retry_attempts        = var.batch.retry_attempts
+  image                 = var.batch.image
+
+  # The jobs run the functions' sources, for the same Python and architecture.
+  python_version = trimprefix(var.lambda_runtime, "python")
+  architecture   = var.lambda_architecture
+  source_dir     = local.source_dir
+  build_dir      = local.build_dir
+  requirements   = concat(local.requirements, ["boto3==${var.batch.boto3_version}"])
+  packager       = "${path.module}/modules/lambda_function/scripts/package.py"
+  bucket_name    = module.results_bucket.bucket_name
+  bucket_arn     = local.bucket_arn
+  environment = merge(local.common_environment, {
+    FAULT_INJECTION = local.fault_injection
+  })
+
+  enable_callback    = local.batch_callback
+  heartbeat_seconds  = var.batch.heartbeat_seconds
+  state_machine_arn  = local.state_machine_arn
+  log_retention_days = var.log_retention_days
+}
+

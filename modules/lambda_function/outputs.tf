@@ -25,8 +25,7 @@ output "source_hash" {
 
 output "package_path" {
   description = "Path of the deployment zip built by Terraform."
-  # From the build step, so whatever reads the zip waits until it is built.
-  value = terraform_data.package.output
+  value       = local.package_path
 }
 
 output "role_policy" {
@@ -37,4 +36,9 @@ output "role_policy" {
 output "assume_role_policy" {
   description = "The execution role's trust policy document (JSON)."
   value       = aws_iam_role.this.assume_role_policy
+}
+
+output "environment_variables" {
+  description = "The function's environment variables, for plan-level tests."
+  value       = var.environment
 }
