@@ -20,7 +20,8 @@ from tests.e2e.batch_support import control, delete_network, network
 from tests.e2e.stack import E2E_VARIABLES, client, list_keys, run
 from tests.support.utf8_reference import total
 
-pytestmark = pytest.mark.e2e
+# The emulator's faults are LocalStack-wide: one worker runs these with the other Batch tests.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("batch")]
 
 WORKSPACE = "e2e-batch"
 # A heavy chunk sleeps this long: over 80% of the stack's 5 s compute timeout.
