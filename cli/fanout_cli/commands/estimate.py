@@ -11,6 +11,7 @@ from fanout_cli.chunking import DEFAULT_MAX_CHUNK_SIZE, DEFAULT_MAX_CHUNKS
 from fanout_cli.estimate import (
     DEFAULT_MAX_CONCURRENCY,
     ONE_VCPU_MEMORY_MB,
+    BatchOptions,
     estimate,
     format_estimate,
     items,
@@ -149,6 +150,38 @@ def add_parser(sub: Subparsers) -> None:
         metavar="K",
         help=f"the deployment's max_chunks (default: {DEFAULT_MAX_CHUNKS})",
     )
+    est.add_argument(
+        "--batch",
+        action="store_true",
+        help="the deployment has the AWS Batch backend (enable_batch): route chunks as the "
+        "plan does and price the Batch ones on Fargate",
+    )
+    defaults = BatchOptions()
+    est.add_argument(
+        "--compute-timeout",
+        type=positive_int,
+        default=defaults.compute_timeout_s,
+        metavar="S",
+        help=f"the compute function's timeout, which routing measures chunks against "
+        f"(default: {defaults.compute_timeout_s})",
+    )
+    est.add_argument(
+        "--batch-vcpus", type=float, default=defaults.vcpus, metavar="V", help="vCPUs of a job"
+    )
+    est.add_argument(
+        "--batch-memory-mb",
+        type=positive_int,
+        default=defaults.memory_mb,
+        metavar="MB",
+        help=f"memory of a job (default: {defaults.memory_mb})",
+    )
+    est.add_argument(
+        "--batch-timeout",
+        type=positive_int,
+        default=defaults.timeout_s,
+        metavar="S",
+        help=f"a job attempt's timeout (default: {defaults.timeout_s})",
+    )
     est.add_argument("--json", action="store_true", help="print JSON")
     est.set_defaults(func=command)
 
@@ -161,6 +194,14 @@ def command(args: argparse.Namespace) -> int:
         "retries_per_child": args.retries_per_child,
         "max_chunk_size": args.max_chunk_size,
         "max_chunks": args.max_chunks,
+        "batch": BatchOptions(
+            compute_timeout_s=args.compute_timeout,
+            vcpus=args.batch_vcpus,
+            memory_mb=args.batch_memory_mb,
+            timeout_s=args.batch_timeout,
+        )
+        if args.batch
+        else None,
     }
     if args.jobs:
         return sweep_command(args, options)
