@@ -4,17 +4,12 @@
 # Run: terraform test -test-directory=tests/terraform -filter=tests/terraform/batch_backend.tftest.hcl
 
 mock_provider "aws" {
+  source          = "./tests/terraform/mocks"
   override_during = plan
 
   mock_resource "aws_cloudwatch_log_group" {
     defaults = {
       arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/batch/unit"
-    }
-  }
-  mock_resource "aws_iam_role" {
-    defaults = {
-      arn = "arn:aws:iam::123456789012:role/unit"
-      id  = "unit"
     }
   }
   mock_resource "aws_iam_instance_profile" {

@@ -5,39 +5,9 @@
 # Run: terraform test -test-directory=tests/terraform -filter=tests/terraform/batch_stack.tftest.hcl
 
 mock_provider "aws" {
+  source          = "./tests/terraform/mocks"
   override_during = plan
 
-  mock_data "aws_caller_identity" {
-    defaults = {
-      account_id = "123456789012"
-    }
-  }
-  mock_data "aws_partition" {
-    defaults = {
-      partition = "aws"
-    }
-  }
-  mock_data "aws_region" {
-    defaults = {
-      name = "eu-west-1"
-    }
-  }
-  mock_resource "aws_s3_bucket" {
-    defaults = {
-      arn    = "arn:aws:s3:::bat-results-123456789012-eu-west-1"
-      bucket = "bat-results-123456789012-eu-west-1"
-    }
-  }
-  mock_resource "aws_cloudwatch_log_group" {
-    defaults = {
-      arn = "arn:aws:logs:eu-west-1:123456789012:log-group:mocked"
-    }
-  }
-  mock_resource "aws_iam_role" {
-    defaults = {
-      arn = "arn:aws:iam::123456789012:role/mocked"
-    }
-  }
   mock_resource "aws_lambda_function" {
     defaults = {
       arn = "arn:aws:lambda:eu-west-1:123456789012:function:bat-mocked"
@@ -225,4 +195,52 @@ run "fargate_limits_are_checked" {
   }
 
   expect_failures = [var.batch]
+}
+
+run "every_batch_policy_names_its_actions_and_wildcards_only_what_aws_requires" {
+  command = plan
+
+  variables {
+    enable_batch = true
+    batch        = merge(var.network, { integration = "sync" })
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for doc in [
+        module.state_machine.role_policy,
+        module.batch_backend[0].job_role_policy,
+        module.batch_backend[0].execution_role_policy,
+        ] : [
+        for s in jsondecode(doc).Statement : [
+          for a in flatten([s.Action]) : !strcontains(a, "*") && length(setintersection(keys(s), ["NotAction", "NotResource"])) == 0
+        ]
+      ]
+    ]))
+    error_message = "Every Batch-related grant names its actions in full, with no NotAction or NotResource."
+  }
+
+  assert {
+    condition = sort(distinct(flatten([
+      for doc in [
+        module.state_machine.role_policy,
+        module.batch_backend[0].job_role_policy,
+        module.batch_backend[0].execution_role_policy,
+        ] : [
+        for s in jsondecode(doc).Statement : flatten([s.Action]) if contains(flatten([s.Resource]), "*")
+      ]
+      ]))) == sort([
+      "batch:DescribeJobs",
+      "batch:TerminateJob",
+      "logs:CreateLogDelivery",
+      "logs:DeleteLogDelivery",
+      "logs:DescribeLogGroups",
+      "logs:DescribeResourcePolicies",
+      "logs:GetLogDelivery",
+      "logs:ListLogDeliveries",
+      "logs:PutResourcePolicy",
+      "logs:UpdateLogDelivery",
+    ])
+    error_message = "Only AWS's documented wildcard grants (the .sync job tracking and log delivery) use Resource \"*\"."
+  }
 }
