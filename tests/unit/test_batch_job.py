@@ -42,7 +42,7 @@ def batch_env(monkeypatch: pytest.MonkeyPatch, fake_s3: FakeS3) -> None:
     monkeypatch.setenv("FAULT_INJECTION", "true")
 
 
-def job_environ(plan: dict[str, Any], chunk: dict[str, Any], **extra: str) -> dict[str, str]:
+def job_environ(plan: dict[str, Any], chunk: Any, **extra: str) -> dict[str, str]:
     request = batch.submit_job_request(plan["run"], chunk, "queue", "definition", "fanout")
     env = {e["name"]: e["value"] for e in request["containerOverrides"]["environment"]}
     return {"AWS_BATCH_JOB_ID": "job-123", "AWS_BATCH_JOB_ATTEMPT": "1", **env, **extra}
@@ -81,7 +81,7 @@ def test_mixed_run_sums_every_chunk_once(
         sfn = FakeSfn()
         token = {"FANOUT_TASK_TOKEN": "tok", "FANOUT_HEARTBEAT_SECONDS": "60"}
         env = job_environ(plan, chunk, **(token if integration == "callback" else {}))
-        code = batch.run_job(fake_s3, lambda sfn=sfn: sfn, env, True, slept.append)
+        code = batch.run_job(fake_s3, lambda: sfn, env, True, slept.append)  # noqa: B023
         assert code == 0
         if integration == "callback":
             (success,) = [kw for what, kw in sfn.calls if what == "success"]

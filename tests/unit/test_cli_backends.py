@@ -26,7 +26,7 @@ class FakeChildren:
     def list_executions(self, mapRunArn: str, nextToken: str | None = None) -> dict[str, Any]:
         assert mapRunArn == MAP_RUN
         start = int(nextToken or 0)
-        page = {
+        page: dict[str, Any] = {
             "executions": [
                 {"executionArn": arn, "status": status}
                 for arn, status, _ in self.children[start : start + 2]
@@ -39,7 +39,7 @@ class FakeChildren:
     def describe_execution(self, executionArn: str) -> dict[str, Any]:
         self.described.append(executionArn)
         backend = next(b for arn, _, b in self.children if arn == executionArn)
-        chunk = {"chunk_id": 0, "start": 0, "stop": 1}
+        chunk: dict[str, Any] = {"chunk_id": 0, "start": 0, "stop": 1}
         if backend:
             chunk["backend"] = backend
         return {"executionArn": executionArn, "input": json.dumps({"run": {}, "chunk": chunk})}

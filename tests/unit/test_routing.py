@@ -9,6 +9,7 @@ import pytest
 from fanout.config import Limits, limits_from_env
 from fanout.errors import InvalidInputError
 from fanout.routing import LAMBDA_MARGIN, ChunkCost, choose_backend, lambda_misfit
+from fanout.types import Chunk
 from fanout.workloads import utf8_count
 from tests.support.fakes import FakeS3
 from tests.support.pipeline import Pipeline
@@ -27,6 +28,10 @@ def batch_env(monkeypatch: pytest.MonkeyPatch, fake_s3: FakeS3) -> None:
     monkeypatch.setenv("BATCH_TIMEOUT", "600")
     monkeypatch.setenv("BATCH_MEMORY_MB", "4096")
     monkeypatch.setenv("FAULT_INJECTION", "true")
+
+
+def as_chunk(c: dict) -> Chunk:
+    return {"chunk_id": c["chunk_id"], "start": c["start"], "stop": c["stop"]}
 
 
 def chunks_of(pipeline: Pipeline, plan: dict) -> list[dict]:
@@ -76,7 +81,9 @@ def test_margin_is_applied_to_time_and_memory() -> None:
         (ChunkCost(1), "batch", BATCH_OFF, ("batch", "enable_batch = false")),
     ],
 )
-def test_choose_backend(cost, backend, limits, expected) -> None:
+def test_choose_backend(
+    cost: ChunkCost, backend: str, limits: Limits, expected: tuple[str, str | None]
+) -> None:
     chosen, why = choose_backend(cost, backend, limits)
     assert chosen == expected[0]
     if expected[1] is None:
@@ -162,5 +169,5 @@ def test_reference_kernel_past_1024_needs_batch(
     on_lambda = [c for c in chunks if c["backend"] == "lambda"]
     on_batch = [c for c in chunks if c["backend"] == "batch"]
     assert on_lambda and on_batch and chunks[-1]["backend"] == "batch"
-    assert max(utf8_count.cost(params, c)[0] for c in on_lambda) <= LAMBDA_MARGIN * 900
-    assert min(utf8_count.cost(params, c)[0] for c in on_batch) > LAMBDA_MARGIN * 900
+    assert max(utf8_count.cost(params, as_chunk(c))[0] for c in on_lambda) <= LAMBDA_MARGIN * 900
+    assert min(utf8_count.cost(params, as_chunk(c))[0] for c in on_batch) > LAMBDA_MARGIN * 900
