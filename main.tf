@@ -53,11 +53,12 @@ locals {
     bucket = regex("^s3://([^/]+)/", l)[0]
     prefix = replace(l, "/^s3://[^/]+//", "")
   }]
+  input_object_arns = [for l in local.input_locations : "arn:${local.partition}:s3:::${l.bucket}/${l.prefix}*"]
   read_inputs = length(local.input_locations) == 0 ? [] : [
     {
       sid       = "ReadAllowedInputs"
       actions   = ["s3:GetObject"]
-      resources = [for l in local.input_locations : "arn:${local.partition}:s3:::${l.bucket}/${l.prefix}*"]
+      resources = local.input_object_arns
     },
   ]
   list_inputs = [for i, l in local.input_locations : {
@@ -351,6 +352,8 @@ module "batch_backend" {
   packager       = "${path.module}/modules/lambda_function/scripts/package.py"
   bucket_name    = module.results_bucket.bucket_name
   bucket_arn     = local.bucket_arn
+  # A chunk of a run over data reads its items, as the compute function does.
+  input_object_arns = local.input_object_arns
   environment = merge(local.common_environment, {
     FAULT_INJECTION = local.fault_injection
   })

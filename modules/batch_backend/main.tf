@@ -169,6 +169,14 @@ resource "aws_iam_role_policy" "job" {
           Resource = ["${var.bucket_arn}/runs/*/partials/*"]
         },
       ],
+      length(var.input_object_arns) > 0 ? [
+        {
+          Sid      = "ReadAllowedInputs"
+          Effect   = "Allow"
+          Action   = ["s3:GetObject"]
+          Resource = var.input_object_arns
+        },
+      ] : [],
       var.enable_callback ? [
         {
           Sid    = "ReportToOwnStateMachine"

@@ -168,6 +168,17 @@ variable "bucket_arn" {
   description = "ARN of the results bucket."
 }
 
+variable "input_object_arns" {
+  type        = list(string)
+  description = "S3 object ARNs (with wildcards) the job may read: the allowed input locations of runs over data."
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.input_object_arns : can(regex("^arn:[a-z-]+:s3:::[^/]+/", arn))])
+    error_message = "input_object_arns: each entry must be an S3 object ARN such as arn:aws:s3:::bucket/prefix/*."
+  }
+}
+
 variable "source_dir" {
   type        = string
   description = "Folder of the functions' Python sources; its *.py files go in the jobs' code package."

@@ -163,6 +163,40 @@ run "callback_uses_lambda_wait_for_task_token_never_batch" {
   }
 }
 
+run "batch_jobs_read_exactly_the_allowed_input_locations" {
+  command = plan
+
+  variables {
+    enable_batch            = true
+    batch                   = var.network
+    allowed_input_locations = ["s3://data-bucket/inputs/", "s3://other-bucket/"]
+  }
+
+  assert {
+    condition = (
+      [for s in jsondecode(module.batch_backend[0].job_role_policy).Statement : { a = s.Action, r = s.Resource } if s.Sid == "ReadAllowedInputs"] == [
+        { a = ["s3:GetObject"], r = ["arn:aws:s3:::data-bucket/inputs/*", "arn:aws:s3:::other-bucket/*"] },
+      ] &&
+      !anytrue([for s in jsondecode(module.batch_backend[0].job_role_policy).Statement : contains(flatten([s.Action]), "s3:ListBucket")])
+    )
+    error_message = "A Batch job of a run over data may read the allowed input locations, as the compute function may, and list nothing."
+  }
+}
+
+run "batch_jobs_read_no_input_location_when_none_is_allowed" {
+  command = plan
+
+  variables {
+    enable_batch = true
+    batch        = var.network
+  }
+
+  assert {
+    condition     = !anytrue([for s in jsondecode(module.batch_backend[0].job_role_policy).Statement : s.Sid == "ReadAllowedInputs"])
+    error_message = "Without allowed input locations the job role reads only the code package."
+  }
+}
+
 run "batch_without_a_network_is_refused" {
   command = plan
 
