@@ -38,3 +38,18 @@ output "start_execution_command" {
   description = "Ready-to-paste AWS CLI command starting a run of size 1024."
   value       = "aws stepfunctions start-execution --region ${local.region} --state-machine-arn ${module.state_machine.state_machine_arn} --input '{\"size\": 1024}'"
 }
+
+output "batch_job_queue_arn" {
+  description = "ARN of the AWS Batch job queue heavy chunks run in (null when enable_batch is off)."
+  value       = var.enable_batch ? module.batch_backend[0].job_queue_arn : null
+}
+
+output "batch_job_definition_arn" {
+  description = "ARN of the AWS Batch job definition of a chunk (null when enable_batch is off)."
+  value       = var.enable_batch ? module.batch_backend[0].job_definition_arn : null
+}
+
+output "batch_log_group_name" {
+  description = "CloudWatch log group of the AWS Batch jobs (null when enable_batch is off)."
+  value       = var.enable_batch ? module.batch_backend[0].log_group_name : null
+}

@@ -280,7 +280,23 @@ variable "default_workload" {
       [for f in fileset("${path.module}/lambda_src/fanout/workloads", "*.py") : trimsuffix(f, ".py") if !startswith(f, "_") && f != "base.py"],
       var.default_workload
     )
-    error_message = "default_workload must name a workload module in lambda_src/fanout/workloads/ (bundled: noop, repro_check, utf8_count); base and modules starting with _ are not workloads."
+    error_message = "default_workload must name a workload module in lambda_src/fanout/workloads/ (bundled: noop, repro_check, s3_digest, utf8_count, utf8_sweep); base and modules starting with _ are not workloads."
+  }
+}
+
+variable "allowed_input_locations" {
+  type        = list(string)
+  description = "S3 locations runs may read items from (objects under a prefix, JSONL or CSV files), each s3://bucket/ or s3://bucket/prefix/. The plan and compute functions may read exactly these; a run naming anything else fails with InputNotAllowedError."
+  default     = []
+
+  validation {
+    condition     = alltrue([for l in var.allowed_input_locations : can(regex("^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/([^*?]*/)?$", l))])
+    error_message = "allowed_input_locations: every entry must be s3://<bucket>/ or s3://<bucket>/<prefix>/ with a valid bucket name, a prefix ending in '/' and no wildcards, e.g. \"s3://my-data/inputs/\"."
+  }
+
+  validation {
+    condition     = length(jsonencode(var.allowed_input_locations)) <= 2048
+    error_message = "allowed_input_locations: at most 2048 characters as JSON (they travel in the plan function's environment, 4 KB in all); allow a common prefix instead of many locations."
   }
 }
 
@@ -350,4 +366,100 @@ variable "force_destroy_bucket" {
   type        = bool
   description = "Let terraform destroy delete the results bucket while it still holds run data."
   default     = false
+}
+
+variable "enable_batch" {
+  type        = bool
+  description = "Run heavy chunks on AWS Batch (see the batch variable): the plan routes each chunk to Lambda or Batch. Needs STANDARD children and a VPC (batch.vpc_id, batch.subnet_ids). Off deploys no Batch resource and needs no VPC."
+  default     = false
+
+  validation {
+    condition     = !var.enable_batch || var.child_execution_type == "STANDARD"
+    error_message = "enable_batch needs child_execution_type = \"STANDARD\": EXPRESS workflows support neither batch:submitJob.sync nor callbacks (waitForTaskToken)."
+  }
+}
+
+variable "batch" {
+  type = object({
+    integration           = optional(string, "sync")
+    vpc_id                = optional(string)
+    subnet_ids            = optional(list(string), [])
+    assign_public_ip      = optional(bool, false)
+    compute_type          = optional(string, "FARGATE")
+    instance_types        = optional(list(string), ["optimal"])
+    max_vcpus             = optional(number, 64)
+    vcpus                 = optional(number, 1)
+    memory_mb             = optional(number, 4096)
+    ephemeral_storage_gib = optional(number, 21)
+    timeout_seconds       = optional(number, 14400)
+    retry_attempts        = optional(number, 3)
+    heartbeat_seconds     = optional(number, 120)
+    image                 = optional(string)
+    boto3_version         = optional(string, "1.40.0")
+  })
+  description = "The AWS Batch backend (used when enable_batch is on): integration (\"sync\" = batch:submitJob.sync, or \"callback\" = a Lambda submits the job with a task token and the job reports back, heartbeating), network (vpc_id, subnet_ids, assign_public_ip), compute environment (compute_type FARGATE, FARGATE_SPOT, EC2 or SPOT; instance_types for EC2/SPOT; max_vcpus), one job's size (vcpus, memory_mb, ephemeral_storage_gib), timeout_seconds per attempt, retry_attempts for infrastructure failures, heartbeat_seconds of the callback task, image (null: python:<lambda_runtime version>-slim from Amazon ECR Public) and boto3_version packaged for the jobs."
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition     = contains(["sync", "callback"], var.batch.integration)
+    error_message = "batch.integration must be \"sync\" (batch:submitJob.sync) or \"callback\" (lambda:invoke.waitForTaskToken)."
+  }
+
+  validation {
+    condition     = !var.enable_batch || (var.batch.vpc_id != null && length(var.batch.subnet_ids) > 0)
+    error_message = "enable_batch needs batch.vpc_id and at least one of batch.subnet_ids: the subnets the jobs run in (with a route to S3, Step Functions, CloudWatch Logs and ECR Public)."
+  }
+
+  validation {
+    condition     = var.batch.vpc_id == null || can(regex("^vpc-[0-9a-f]+$", var.batch.vpc_id))
+    error_message = "batch.vpc_id must be a VPC id such as vpc-0123456789abcdef0."
+  }
+
+  validation {
+    condition     = alltrue([for s in var.batch.subnet_ids : can(regex("^subnet-[0-9a-f]+$", s))])
+    error_message = "batch.subnet_ids must be subnet ids such as subnet-0123456789abcdef0."
+  }
+
+  validation {
+    condition     = contains(["FARGATE", "FARGATE_SPOT", "EC2", "SPOT"], var.batch.compute_type)
+    error_message = "batch.compute_type must be FARGATE, FARGATE_SPOT, EC2 or SPOT."
+  }
+
+  validation {
+    # Fargate's largest task: 16 vCPU and 120 GiB.
+    # https://docs.aws.amazon.com/batch/latest/userguide/fargate.html
+    condition     = !contains(["FARGATE", "FARGATE_SPOT"], var.batch.compute_type) || (contains([0.25, 0.5, 1, 2, 4, 8, 16], var.batch.vcpus) && var.batch.memory_mb <= 122880)
+    error_message = "On Fargate batch.vcpus must be 0.25, 0.5, 1, 2, 4, 8 or 16 and batch.memory_mb at most 122880 (120 GiB); use compute_type EC2 or SPOT for larger jobs."
+  }
+
+  validation {
+    condition     = var.batch.vcpus > 0 && var.batch.memory_mb >= 512 && floor(var.batch.memory_mb) == var.batch.memory_mb && var.batch.max_vcpus >= var.batch.vcpus
+    error_message = "batch.vcpus must be > 0, batch.memory_mb a whole number >= 512, and batch.max_vcpus at least batch.vcpus."
+  }
+
+  validation {
+    condition     = var.batch.ephemeral_storage_gib >= 21 && var.batch.ephemeral_storage_gib <= 200 && floor(var.batch.ephemeral_storage_gib) == var.batch.ephemeral_storage_gib
+    error_message = "batch.ephemeral_storage_gib must be a whole number from 21 to 200."
+  }
+
+  validation {
+    condition     = var.batch.timeout_seconds >= 60 && floor(var.batch.timeout_seconds) == var.batch.timeout_seconds
+    error_message = "batch.timeout_seconds must be a whole number of seconds >= 60 (AWS Batch's minimum attempt duration)."
+  }
+
+  validation {
+    condition     = var.batch.retry_attempts >= 1 && var.batch.retry_attempts <= 10 && floor(var.batch.retry_attempts) == var.batch.retry_attempts
+    error_message = "batch.retry_attempts must be a whole number from 1 to 10."
+  }
+
+  validation {
+    condition     = var.batch.heartbeat_seconds >= 1 && floor(var.batch.heartbeat_seconds) == var.batch.heartbeat_seconds
+    error_message = "batch.heartbeat_seconds must be a whole number of seconds >= 1 (it must cover a job's wait in the queue and its start: about a minute on Fargate)."
+  }
+
+  validation {
+    condition     = can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+$", var.batch.boto3_version))
+    error_message = "batch.boto3_version must be a release such as 1.40.0."
+  }
 }

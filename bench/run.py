@@ -14,6 +14,8 @@ Prints, in one run:
 4. the framework's own cost per child: a ``noop`` run of many one-item children, as
    children per second (``bench.overhead``);
 5. a sweep of five jobs: wall time, jobs/s, parallelism, exact totals (``bench.sweep``);
+6. a data run: s3_digest over 10,000 S3 objects, in objects/s, its manifest checked
+   exactly against a local computation (``bench.data``);
 
 and writes them to ``bench-results/bench.json`` and ``bench-results/bench.png``.
 Benchmarks report; they never assert times. Exactness is checked: a wrong total is an
@@ -33,6 +35,7 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO_ROOT / "lambda_src"), str(REPO_ROOT)]
 
+from bench.data import DEFAULT_OBJECTS, bench_data  # noqa: E402
 from bench.e2e import DEFAULT_SIZES, bench_end_to_end  # noqa: E402
 from bench.kernels import bench_kernels  # noqa: E402
 from bench.overhead import DEFAULT_CHILDREN, bench_overhead  # noqa: E402
@@ -63,6 +66,8 @@ def end_to_end_parts(stack: Stack, args: argparse.Namespace, report: dict[str, A
         report["overhead"] = bench_overhead(stack, args.noop_children)
     if args.sweep_sizes:
         report["sweep"] = bench_sweep(stack.sfn, stack.s3, stack.outputs, args.sweep_sizes)
+    if args.objects:
+        report["data"] = bench_data(stack, args.objects)
 
 
 def _sizes(text: str) -> tuple[int, ...]:
@@ -89,6 +94,12 @@ def main(argv: list[str] | None = None) -> int:
         default=DEFAULT_JOB_SIZES,
         help="sizes of the sweep's jobs, comma-separated ('' for no sweep; default %(default)s)",
     )
+    parser.add_argument(
+        "--objects",
+        type=int,
+        default=DEFAULT_OBJECTS,
+        help="S3 objects of the data run (0 for none; default %(default)s)",
+    )
     parser.add_argument("--skip-e2e", action="store_true", help="kernels only")
     parser.add_argument("--keep", action="store_true", help="keep the stack and LocalStack up")
     args = parser.parse_args(argv)
@@ -98,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine(),
         "kernels": bench_kernels(280, 288, 99_000, 100_000),
     }
-    if not args.skip_e2e and (args.sizes or args.noop_children or args.sweep_sizes):
+    if not args.skip_e2e and (args.sizes or args.noop_children or args.sweep_sizes or args.objects):
         print("\n== Deploying the stack on LocalStack ==", flush=True)
         with deployed_stack(keep=args.keep) as stack:
             end_to_end_parts(stack, args, report)

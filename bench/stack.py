@@ -19,6 +19,8 @@ from typing import Any
 
 from emulation import deploy, lsctl
 
+# The bucket of the data run's input objects (bench.data), the one input the stack allows.
+DATA_BUCKET = "fanout-bench-inputs"
 BENCH_VARIABLES: dict[str, object] = {
     "name_prefix": "fanout-bench",
     "force_destroy_bucket": True,
@@ -26,6 +28,7 @@ BENCH_VARIABLES: dict[str, object] = {
     # This machine runs every Lambda environment as a local process: more children at
     # once than LocalStack starts in parallel (16) only adds memory, not speed.
     "map_max_concurrency": 16,
+    "allowed_input_locations": [f"s3://{DATA_BUCKET}/"],
 }
 # A bench-only environment variable whose new value makes the functions' next invocations
 # start in new execution environments (see recycle_environments).

@@ -31,7 +31,18 @@ WORK_ROOT = REPO_ROOT / ".localstack"
 LINKED_DIRS = ("modules", "lambda_src")
 OVERRIDE_FILE = "localstack_override.tf"
 # Services the stack uses; each gets the LocalStack endpoint.
-ENDPOINT_SERVICES = ("s3", "lambda", "sfn", "iam", "sts", "logs", "cloudwatch", "xray")
+ENDPOINT_SERVICES = (
+    "s3",
+    "lambda",
+    "sfn",
+    "iam",
+    "sts",
+    "logs",
+    "cloudwatch",
+    "xray",
+    "batch",
+    "ec2",
+)
 
 
 class DeployError(RuntimeError):

@@ -22,6 +22,13 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         "plan event",
         extra={"event": event, "aws_request_id": getattr(context, "aws_request_id", None)},
     )
+    getter = getattr(context, "get_remaining_time_in_millis", None)
     return dict(
-        plan_step(s3io.default_client(), event, limits_from_env(), os.environ["RESULTS_BUCKET"])
+        plan_step(
+            s3io.default_client(),
+            event,
+            limits_from_env(),
+            os.environ["RESULTS_BUCKET"],
+            remaining_ms=getter if callable(getter) else None,
+        )
     )

@@ -67,12 +67,16 @@ def plan_problems(
     max_size: int = DEFAULT_MAX_SIZE,
     max_chunk_size: int = DEFAULT_MAX_CHUNK_SIZE,
     max_chunks: int = DEFAULT_MAX_CHUNKS,
+    batch_enabled: bool = False,
 ) -> list[str]:
-    """Why the plan function would refuse this input (InvalidInputError); empty if it accepts."""
+    """Why the plan function would refuse this input (InvalidInputError); empty if it accepts.
+
+    ``batch_enabled``: the deployment has the AWS Batch backend (the reference kernel then
+    takes any size; its heavy chunks go to Batch)."""
     problems = []
     if size > max_size:
         problems.append(f"size {size:,} is over the deployment's max_size {max_size:,}")
-    if kernel == "reference" and size > REFERENCE_MAX_SIZE:
+    if kernel == "reference" and size > REFERENCE_MAX_SIZE and not batch_enabled:
         problems.append(f"the reference kernel accepts size up to {REFERENCE_MAX_SIZE:,}")
     fewest = math.ceil(size / max_chunks)
     if chunk_size is None:

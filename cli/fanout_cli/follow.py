@@ -15,7 +15,13 @@ from typing import Any, TextIO
 from botocore.exceptions import ClientError
 
 from fanout_cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_STILL_RUNNING
-from fanout_cli.progress import MapCounts, Progress, ProgressPrinter, format_progress
+from fanout_cli.progress import (
+    BackendCounts,
+    MapCounts,
+    Progress,
+    ProgressPrinter,
+    format_progress,
+)
 from fanout_cli.summary import (
     current_state,
     execution_failure,
@@ -55,7 +61,54 @@ def recent_events(sfn: Any, execution_arn: str, count: int = HISTORY_PAGE) -> li
     return list(page.get("events", []))
 
 
-def observe(sfn: Any, execution_arn: str, now: datetime) -> Observation:
+FAILED_CHILD_STATUSES = ("FAILED", "TIMED_OUT", "ABORTED")
+
+
+class BackendTracker:
+    """Counts a map run's child executions per backend (the ``backend`` the plan wrote into
+    each chunk, read once from each child's input), by their current status."""
+
+    def __init__(self) -> None:
+        self._backend_of: dict[str, str] = {}
+
+    def _backend(self, sfn: Any, child_arn: str) -> str:
+        if child_arn not in self._backend_of:
+            described = sfn.describe_execution(executionArn=child_arn)
+            try:
+                chunk = json.loads(described.get("input") or "{}").get("chunk") or {}
+            except ValueError:
+                chunk = {}
+            self._backend_of[child_arn] = str(chunk.get("backend") or "lambda")
+        return self._backend_of[child_arn]
+
+    def counts(self, sfn: Any, map_run_arn: str) -> dict[str, BackendCounts]:
+        tally: dict[str, dict[str, int]] = {}
+        token: str | None = None
+        while True:
+            page = sfn.list_executions(
+                mapRunArn=map_run_arn, **({"nextToken": token} if token else {})
+            )
+            for child in page.get("executions", []):
+                counts = tally.setdefault(
+                    self._backend(sfn, child["executionArn"]),
+                    {"running": 0, "succeeded": 0, "failed": 0},
+                )
+                status = child.get("status")
+                if status == "RUNNING":
+                    counts["running"] += 1
+                elif status == "SUCCEEDED":
+                    counts["succeeded"] += 1
+                elif status in FAILED_CHILD_STATUSES:
+                    counts["failed"] += 1
+            token = page.get("nextToken")
+            if not token:
+                break
+        return {name: BackendCounts(**c) for name, c in tally.items()}
+
+
+def observe(
+    sfn: Any, execution_arn: str, now: datetime, tracker: BackendTracker | None = None
+) -> Observation:
     """One look at an execution: status, the state it is in, and its map run's counts."""
     description = sfn.describe_execution(executionArn=execution_arn)
     try:
@@ -67,6 +120,12 @@ def observe(sfn: Any, execution_arn: str, now: datetime) -> Observation:
     elapsed = (now - start).total_seconds() if isinstance(start, datetime) else 0.0
     counts = None
     map_elapsed = None
+    backends = None
+    if map_run is not None and tracker is not None and map_run.get("mapRunArn"):
+        try:
+            backends = tracker.counts(sfn, map_run["mapRunArn"])
+        except ClientError:
+            backends = None  # no permission to list children: totals only
     if map_run is not None:
         counts = MapCounts.from_api(map_run.get("itemCounts", {}))
         map_start = map_run.get("startDate")
@@ -79,6 +138,7 @@ def observe(sfn: Any, execution_arn: str, now: datetime) -> Observation:
         state=state,
         counts=counts,
         map_elapsed_s=map_elapsed,
+        backends=backends,
     )
     return Observation(description, map_run, progress)
 
@@ -95,8 +155,9 @@ def follow(
 ) -> Observation:
     """Poll until the execution is no longer RUNNING; raise FollowTimeout at the deadline."""
     started = now()
+    tracker = BackendTracker()
     while True:
-        seen = observe(sfn, execution_arn, now())
+        seen = observe(sfn, execution_arn, now(), tracker)
         on_progress(seen.progress)
         if seen.description["status"] != "RUNNING":
             return seen

@@ -55,3 +55,14 @@ SOURCES: Final = {
     "lambda": LAMBDA_PRICING_URL,
     "s3": S3_PRICING_URL,
 }
+
+# AWS Fargate (which runs the Batch jobs by default), Linux/x86, us-east-1: "per vCPU per
+# hour $0.04048" and "per GB per hour $0.004445", billed per second with a one-minute
+# minimum (https://aws.amazon.com/fargate/pricing/, read READ_ON; AWS Batch itself adds no
+# charge: https://aws.amazon.com/batch/pricing/). Fargate Spot is cheaper and varies.
+FARGATE_PRICING_URL: Final = "https://aws.amazon.com/fargate/pricing/"
+FARGATE_PER_VCPU_HOUR: Final = 0.04048
+FARGATE_PER_GB_HOUR: Final = 0.004445
+FARGATE_MINIMUM_SECONDS: Final = 60.0
+
+SOURCES["fargate"] = FARGATE_PRICING_URL

@@ -43,6 +43,27 @@ class MapCounts:
 
 
 @dataclass(frozen=True)
+class BackendCounts:
+    """Child executions of one backend (Lambda or AWS Batch), by state."""
+
+    running: int = 0
+    succeeded: int = 0
+    failed: int = 0
+
+
+BACKEND_LABELS = {"lambda": "Lambda", "batch": "Batch"}
+
+
+def format_backends(backends: dict[str, BackendCounts]) -> str:
+    """``Lambda 3 running, 10 done, 0 failed; Batch 1 running, 1 done, 0 failed``."""
+    return "; ".join(
+        f"{BACKEND_LABELS.get(name, name)} {c.running:,} running, {c.succeeded:,} done, "
+        f"{c.failed:,} failed"
+        for name, c in sorted(backends.items())
+    )
+
+
+@dataclass(frozen=True)
 class Progress:
     """One observation of a running execution."""
 
@@ -51,6 +72,8 @@ class Progress:
     state: str | None = None  # the state the parent is in, when known
     counts: MapCounts | None = None  # once the map run exists
     map_elapsed_s: float | None = None  # since the map run started
+    # children per backend, shown when any chunk runs on AWS Batch
+    backends: dict[str, BackendCounts] | None = None
 
 
 def format_duration(seconds: float) -> str:
@@ -92,11 +115,14 @@ def format_progress(p: Progress, bar_width: int = 20) -> str:
     rate = children_per_second(c.finished, p.map_elapsed_s)
     rate_text = "-- children/s" if rate is None else f"{rate:,.1f} children/s"
     state = p.state or "FanOut"
-    return (
+    line = (
         f"{state} {progress_bar(c.finished, c.total, bar_width)} "
         f"{c.succeeded:,}/{c.total:,} children done, {c.unsuccessful:,} failed, "
         f"{c.running:,} running, {rate_text}, {elapsed}"
     )
+    if p.backends and "batch" in p.backends:
+        line += f" ({format_backends(p.backends)})"
+    return line
 
 
 class ProgressPrinter:

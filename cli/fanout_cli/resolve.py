@@ -95,12 +95,36 @@ def validate_execution_name(name: str) -> str:
     )
 
 
+def item_source(
+    s3_prefix: str | None = None,
+    jsonl: str | None = None,
+    csv: str | None = None,
+    header: bool = True,
+) -> dict[str, Any] | None:
+    """The ``items`` field for --s3-prefix, --jsonl or --csv (docs/architecture.md, "Item
+    sources"), or None when none is given."""
+    given = {k: v for k, v in (("s3_prefix", s3_prefix), ("jsonl", jsonl), ("csv", csv)) if v}
+    if len(given) > 1:
+        raise UsageError("give one of --s3-prefix, --jsonl or --csv")
+    if not given:
+        if not header:
+            raise UsageError("--no-header goes with --csv")
+        return None
+    ((kind, uri),) = given.items()
+    if not uri.startswith("s3://"):
+        raise UsageError(f"--{kind.replace('_', '-')} takes an s3://bucket/key URI, got {uri!r}")
+    if kind != "csv" and not header:
+        raise UsageError("--no-header goes with --csv")
+    return {kind: uri, "header": header} if kind == "csv" else {kind: uri}
+
+
 def build_input(
     size: int | None,
     input_json: str | None,
     chunk_size: int | None = None,
     kernel: str | None = None,
     workload: str | None = None,
+    items: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The execution input (docs/architecture.md, "Execution input").
 
@@ -108,6 +132,13 @@ def build_input(
     """
     if size is not None and input_json is not None:
         raise UsageError("give --size or --input, not both")
+    if items is not None and size is not None:
+        raise UsageError("give --size or an item source, not both (the items are the size)")
+    if items is not None and workload is None:
+        raise UsageError(
+            "an item source needs --workload naming a workload that takes it, "
+            "e.g. --workload s3_digest with --s3-prefix"
+        )
     payload: dict[str, Any]
     if input_json is not None:
         try:
@@ -126,8 +157,13 @@ def build_input(
         payload["kernel"] = kernel
     if workload is not None:
         payload["workload"] = workload
-    if "size" not in payload:
-        raise UsageError("the input needs a size: give --size N or --input '{\"size\": N}'")
+    if items is not None:
+        payload["items"] = items
+    if "size" not in payload and "items" not in payload:
+        raise UsageError(
+            "the input needs a size or items: give --size N, --s3-prefix, --jsonl or --csv "
+            "URI, or --input '{\"size\": N}'"
+        )
     return payload
 
 

@@ -11,6 +11,43 @@ class InvalidInputError(FanoutError):
     """The execution input is invalid; the message names the field and the reason."""
 
 
+class InputNotAllowedError(InvalidInputError):
+    """An item source names a location outside the deployment's allowed input locations."""
+
+
+class InputNotFoundError(InvalidInputError):
+    """An item source's bucket or object does not exist (or cannot be read)."""
+
+
+class EmptyInputError(InvalidInputError):
+    """An item source holds no items: no objects under the prefix, no lines or rows."""
+
+
+class MalformedInputError(InvalidInputError):
+    """An item source's content is malformed; the message names the line or row."""
+
+
+class InputTooLargeError(InvalidInputError):
+    """An item source holds more items than the deployment accepts, or than the plan
+    function can list or scan within its timeout."""
+
+
+class InputChangedError(FanoutError):
+    """An input object changed or vanished between planning and computing a chunk."""
+
+
+# Errors the plan function raises for an execution input it refuses, in the order the
+# state machine lists them (its Catch fails the execution with the same name).
+PLAN_INPUT_ERRORS = (
+    InvalidInputError,
+    InputNotAllowedError,
+    InputNotFoundError,
+    EmptyInputError,
+    MalformedInputError,
+    InputTooLargeError,
+)
+
+
 class ChunkFailedError(FanoutError):
     """One or more children failed; the message names the chunk ids with error and cause."""
 

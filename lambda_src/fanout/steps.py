@@ -9,17 +9,27 @@ import re
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, cast
 
-from fanout import faults, s3io
+from fanout import faults, itemio, s3io
 from fanout.config import Limits
 from fanout.deadline import Deadline
 from fanout.errors import ComputeDeadlineError, PermanentComputeError, ResultFormatError
-from fanout.planning import plan_chunks, run_id_for, validate_execution_name, validate_input
+from fanout.planning import (
+    Request,
+    check_chunks,
+    finish_params,
+    parse_request,
+    plan_chunks,
+    run_id_for,
+    validate_execution_name,
+)
 from fanout.reconcile import reconcile
 from fanout.resultwriter import STATUSES, Manifest, parse_manifest, parse_result_file
+from fanout.routing import route_chunks
 from fanout.types import Chunk, ComputeOutput, PlanOutput
 from fanout.workloads import REGISTRY
+from fanout.workloads.base import ItemWorkload, item_sources
 
 logger = logging.getLogger(__name__)
 
@@ -36,13 +46,27 @@ _HEX = re.compile(r"-?[0-9a-f]+")
 # ------------------------------------------------------------------------------- plan
 
 
-def plan_step(s3: Any, event: dict[str, Any], limits: Limits, bucket: str) -> PlanOutput:
+def plan_step(
+    s3: Any,
+    event: dict[str, Any],
+    limits: Limits,
+    bucket: str,
+    remaining_ms: Callable[[], int] | None = None,
+) -> PlanOutput:
+    """Validate, read the item source if there is one, write the chunk list. Nothing is
+    written before the input has passed every check."""
     if not isinstance(event, dict):
         raise TypeError("plan event must be an object")
     execution_name = validate_execution_name(event.get("execution_name"))
-    workload_name, params = validate_input(event.get("input"), limits)
+    request = parse_request(event.get("input"), limits)
+    workload_name = request.workload
+    if request.source is None:
+        params = finish_params(request, limits)
+        chunks: list[Any] = plan_chunks(workload_name, params, limits)
+    else:
+        params, chunks = _plan_items(s3, request, limits, remaining_ms)
+    chunks = route_chunks(REGISTRY[workload_name], params, chunks, limits)
     run_id = run_id_for(execution_name, params)
-    chunks = plan_chunks(workload_name, params, limits)
     key = s3io.chunks_key(run_id)
     s3io.put_json(s3, bucket, key, chunks)
     logger.info(
@@ -52,16 +76,50 @@ def plan_step(s3: Any, event: dict[str, Any], limits: Limits, bucket: str) -> Pl
             "workload": workload_name,
             "params": params,
             "chunk_count": len(chunks),
+            "batch_chunks": sum(c["backend"] == "batch" for c in chunks),
             "chunks_key": key,
         },
     )
     return {
-        "run": {"run_id": run_id, "bucket": bucket, "workload": workload_name, "params": params},
+        "run": {
+            "run_id": run_id,
+            "bucket": bucket,
+            "workload": workload_name,
+            "params": params,
+            # The partials' encoding: the state machine labels a Batch chunk's output with it.
+            "encoding": REGISTRY[workload_name].PARTIAL_ENCODING,
+        },
         "bucket": bucket,
         "chunks_key": key,
         "results_prefix": s3io.results_prefix(run_id),
         "chunk_count": len(chunks),
     }
+
+
+def _plan_items(
+    s3: Any, request: Request, limits: Limits, remaining_ms: Callable[[], int] | None
+) -> tuple[dict[str, Any], list[Any]]:
+    """Params and chunks of a run over an item source: the plan lists or scans it once."""
+    if request.source is None:
+        raise ValueError("a run over [0, size) has no item source")
+    workload = REGISTRY[request.workload]
+    chosen: dict[str, Any] = {}
+
+    def chunk_size_for(count: int) -> int:
+        chosen.update(finish_params(request, limits, size=count))
+        return int(chosen["chunk_size"])
+
+    spec, chunks = itemio.plan_items(
+        s3,
+        request.source,
+        chunk_size_for,
+        limits.max_size,
+        check_item=getattr(workload, "check_item", None),
+        remaining_ms=remaining_ms,
+    )
+    params = {**chosen, "items": spec}
+    check_chunks(chunks, params["size"], limits, f"items of {spec['uri']}")
+    return params, chunks
 
 
 # ---------------------------------------------------------------------------- compute
@@ -96,11 +154,19 @@ def _inject_fault(
     remaining_ms: Callable[[], int],
     sleep: Callable[[float], None],
     deadline: Deadline,
+    on_hang: Callable[[], None] | None,
 ) -> None:
     """Carry out this attempt's injected fault, if any (docs/architecture.md, "Fault
     injection")."""
     fault = run["params"].get("fault")
     kind = faults.injected_fault(fault, chunk["chunk_id"], attempt)
+    slow_s = faults.slow_seconds(fault, chunk["chunk_id"])
+    if slow_s:
+        logger.warning(
+            "injected slowness",
+            extra={"run_id": run["run_id"], "chunk_id": chunk["chunk_id"], "sleep_s": slow_s},
+        )
+        sleep(slow_s)
     if kind is None or (kind == "blocked" and faults.unblocked(s3, run["bucket"], run["run_id"])):
         return
     extra = {
@@ -109,19 +175,20 @@ def _inject_fault(
         "chunk_id": chunk["chunk_id"],
         "attempt": attempt,
     }
-    if kind == "timeout":
+    if kind == "hang" and on_hang is not None:
+        on_hang()
+    if kind in ("timeout", "hang"):
         seconds = remaining_ms() / 1000 + faults.TIMEOUT_OVERSHOOT_S
         logger.warning(
-            "injected timeout: sleeping past the function timeout",
-            extra={**extra, "sleep_s": seconds},
+            f"injected {kind}: sleeping past the time limit", extra={**extra, "sleep_s": seconds}
         )
         sleep(seconds)
         return
     logger.warning("injecting fault", extra=extra)
     if kind == "blocked":
         sleep(faults.blocked_delay_seconds(fault))
-    if kind == "slow":
-        faults.slow_down(fault, deadline, sleep)
+    if kind == "overrun":
+        faults.overrun(fault, deadline, sleep)
         return
     faults.raise_for(kind, chunk["chunk_id"], attempt)
 
@@ -132,8 +199,11 @@ def compute_step(
     fault_injection: bool,
     remaining_ms: Callable[[], int],
     sleep: Callable[[float], None],
+    on_hang: Callable[[], None] | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> ComputeOutput:
+    """One chunk's output. ``on_hang`` is called before an injected hang (a Batch job stops
+    its heartbeats there)."""
     run, chunk, attempt = _parse_compute_event(event)
     params = run["params"]
     where = f"chunk {chunk['chunk_id']} [{chunk['start']}, {chunk['stop']}), attempt {attempt}"
@@ -141,8 +211,12 @@ def compute_step(
     deadline = Deadline(remaining_ms() / 1000, where, clock=clock)
     try:
         if fault_injection:
-            _inject_fault(s3, run, chunk, attempt, remaining_ms, sleep, deadline)
-        value = workload.compute(params, chunk, deadline)
+            _inject_fault(s3, run, chunk, attempt, remaining_ms, sleep, deadline, on_hang)
+        if item_sources(workload):
+            items = itemio.load_items(s3, params["items"], chunk)
+            value = cast(ItemWorkload, workload).compute(params, chunk, items)
+        else:
+            value = workload.compute(params, chunk, deadline)
     except ComputeDeadlineError:
         logger.warning(
             "compute stopped before its deadline",

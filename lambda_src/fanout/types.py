@@ -9,6 +9,7 @@ class Chunk(TypedDict):
     chunk_id: int
     start: int
     stop: int  # exclusive
+    backend: NotRequired[str]  # "lambda" or "batch", chosen by the plan
 
 
 class Run(TypedDict):
@@ -16,6 +17,7 @@ class Run(TypedDict):
     bucket: str
     workload: str
     params: dict[str, Any]
+    encoding: NotRequired[str]
 
 
 class PlanOutput(TypedDict):

@@ -15,15 +15,26 @@ from fanout.config import MAX_INPUT_BYTES, Limits
 from fanout.errors import InvalidInputError
 from fanout.types import Chunk
 
-FAULT_KINDS = ("transient", "throttle", "permanent", "blocked", "timeout", "slow")
-# Fault kinds that fail every attempt (no "failures" count).
-_ALWAYS_FAILING = ("permanent", "blocked")
-# The fields of each fault kind (others: chunks and failures).
+FAULT_KINDS = (
+    "transient",
+    "throttle",
+    "permanent",
+    "timeout",
+    "slow",
+    "hang",
+    "blocked",
+    "overrun",
+)
+# Fields of each fault kind besides "chunks" (others: "failures").
 _FAULT_FIELDS = {
-    "permanent": ("chunks",),
-    "blocked": ("chunks", "delay_seconds"),
-    "slow": ("chunks", "failures", "seconds"),
+    "permanent": (),
+    "hang": (),
+    "slow": ("seconds",),
+    "blocked": ("delay_seconds",),
+    "overrun": ("failures", "seconds"),
 }
+# Longest injected slowness: enough to push a chunk past any Lambda timeout.
+MAX_SLOW_SECONDS = 3600
 
 
 def json_type(value: Any) -> str:
@@ -159,17 +170,21 @@ def validate_fault(raw: Any, limits: Limits) -> dict[str, Any]:
         where = f"fault.{kind}"
         if not isinstance(spec, dict):
             raise InvalidInputError(f"{where}: expected an object, got {json_type(spec)}")
-        allowed = _FAULT_FIELDS.get(kind, ("chunks", "failures"))
+        allowed = ("chunks", *_FAULT_FIELDS.get(kind, ("failures",)))
         refuse_unknown(spec, allowed, where=where)
         chunks = spec.get("chunks")
         if not isinstance(chunks, list) or not chunks:
             raise InvalidInputError(f"{where}.chunks: expected a non-empty array of chunk ids")
         ids = [require_int(c, f"{where}.chunks", 0, limits.max_chunks - 1) for c in chunks]
         entry: dict[str, Any] = {"chunks": sorted(set(ids))}
-        if kind not in _ALWAYS_FAILING:
+        if "failures" in allowed:
             entry["failures"] = require_int(spec.get("failures", 1), f"{where}.failures", 1, 100)
+        if kind == "slow":
+            if "seconds" not in spec:
+                raise InvalidInputError(f"{where}.seconds: required (seconds the chunk sleeps)")
+            entry["seconds"] = require_int(spec["seconds"], f"{where}.seconds", 1, MAX_SLOW_SECONDS)
         for seconds, most in (("seconds", 900.0), ("delay_seconds", 60.0)):
-            if seconds in spec:
+            if kind in ("overrun", "blocked") and seconds in spec and seconds in allowed:
                 entry[seconds] = require_number(spec[seconds], f"{where}.{seconds}", 0.001, most)
         fault[kind] = entry
     return fault

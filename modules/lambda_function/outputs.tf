@@ -42,3 +42,8 @@ output "assume_role_policy" {
   description = "The execution role's trust policy document (JSON)."
   value       = aws_iam_role.this.assume_role_policy
 }
+
+output "environment_variables" {
+  description = "The function's environment variables, for plan-level tests."
+  value       = var.environment
+}

@@ -12,7 +12,50 @@ locals {
     fanout = ["plan", "compute", "reduce"]
     sweep  = ["sweep-plan", "sweep-report"]
   }
-  function_arns = [for role in local.workflow_functions[var.workflow] : var.function_arns[role]]
+  batch_integration = var.batch == null ? "none" : var.batch.integration
+  function_arns = concat(
+    [for role in local.workflow_functions[var.workflow] : var.function_arns[role]],
+    local.batch_integration == "callback" ? [var.batch.submit_function_arn] : [],
+  )
+  # Placeholders when Batch is off (merge() skips a null argument): the template reads these
+  # fields only when Batch is on.
+  batch = merge({
+    integration         = "none"
+    job_queue_arn       = ""
+    job_definition_arn  = ""
+    job_definition_name = ""
+    job_name_prefix     = ""
+    heartbeat_seconds   = 0
+    submit_function_arn = ""
+  }, var.batch)
+  # Step Functions' documented policy for batch:submitJob.sync: SubmitJob (scoped here to
+  # the queue and every revision of the job definition, both of which AWS requires),
+  # DescribeJobs and TerminateJob, and the EventBridge managed rule through which it
+  # learns that a job ended:
+  # https://docs.aws.amazon.com/step-functions/latest/dg/batch-iam.html
+  batch_sync_statements = local.batch_integration != "sync" ? [] : [
+    {
+      Sid      = "SubmitBatchJobs"
+      Effect   = "Allow"
+      Action   = ["batch:SubmitJob"]
+      Resource = [var.batch.job_queue_arn, "arn:${var.partition}:batch:${var.region}:${var.account_id}:job-definition/${var.batch.job_definition_name}:*"]
+    },
+    {
+      Sid    = "TrackBatchJobs"
+      Effect = "Allow"
+      Action = ["batch:DescribeJobs", "batch:TerminateJob"]
+      # Job ids exist only at run time and DescribeJobs has no resource-level permissions:
+      # AWS's policy for this integration grants both on "*".
+      Resource = ["*"]
+    },
+    {
+      Sid      = "BatchJobEventsRule"
+      Effect   = "Allow"
+      Action   = ["events:PutTargets", "events:PutRule", "events:DescribeRule"]
+      Resource = ["arn:${var.partition}:events:${var.region}:${var.account_id}:rule/StepFunctionsGetEventsForBatchJobsRule"]
+    },
+  ]
+
   # The sweep starts, describes and stops the fan-out's executions (its jobs), and .sync
   # learns that one ended through an EventBridge managed rule
   # (https://docs.aws.amazon.com/step-functions/latest/dg/stepfunctions-iam.html).
@@ -112,6 +155,8 @@ locals {
     tolerated_failure_count      = var.tolerated_failure_count
     lambda_retry                 = local.lambda_retry
     compute_retry                = local.compute_retry
+    batch_integration            = local.batch_integration
+    batch                        = local.batch
   })
 }
 
@@ -169,6 +214,7 @@ resource "aws_iam_role_policy" "this" {
         },
       ],
       local.workflow_statements[var.workflow],
+      local.batch_sync_statements,
       [
         {
           Sid    = "DeliverExecutionLogs"

@@ -55,6 +55,35 @@ variable "fanout_state_machine_arn" {
   }
 }
 
+variable "batch" {
+  type = object({
+    integration         = string
+    job_queue_arn       = string
+    job_definition_arn  = string
+    job_definition_name = string
+    job_name_prefix     = string
+    heartbeat_seconds   = number
+    submit_function_arn = optional(string)
+  })
+  description = "The AWS Batch backend, or null: children route chunks whose backend is \"batch\" to a job, with the .sync integration (\"sync\") or the callback integration (\"callback\", through the submit function)."
+  default     = null
+
+  validation {
+    condition     = var.batch == null || var.workflow == "fanout"
+    error_message = "batch applies to the fanout workflow only."
+  }
+
+  validation {
+    condition     = var.batch == null || contains(["sync", "callback"], try(var.batch.integration, ""))
+    error_message = "batch.integration must be \"sync\" or \"callback\"."
+  }
+
+  validation {
+    condition     = var.batch == null || try(var.batch.integration, "") != "callback" || try(var.batch.submit_function_arn, null) != null
+    error_message = "batch.submit_function_arn is required with the callback integration."
+  }
+}
+
 variable "bucket_arn" {
   type        = string
   description = "ARN of the results bucket: the fanout map reads runs/*/chunks.json and writes runs/*/results/*; the sweep map reads runs/*/jobs.json and writes runs/*/sweep-results/*."

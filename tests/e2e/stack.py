@@ -16,6 +16,11 @@ import pytest
 from emulation import deploy
 from tests.e2e import shared
 
+# Item sources: the bucket the tests upload inputs to (under allowed/ only), and a bucket
+# that is allowed but never created.
+INPUT_BUCKET = "fanout-e2e-inputs"
+MISSING_INPUT_BUCKET = "fanout-e2e-no-such-bucket"
+
 # The stack under test: the product's real Terraform with test-friendly settings.
 # Fault injection is on here (it is off by default for users); destroying the
 # bucket with its run data is allowed so the test leaves nothing behind.
@@ -29,6 +34,10 @@ E2E_VARIABLES: dict[str, object] = {
     "tolerated_failure_count": 1,
     "tolerated_failure_percentage": 0,
     "max_size": 200000,
+    "allowed_input_locations": [
+        f"s3://{INPUT_BUCKET}/allowed/",
+        f"s3://{MISSING_INPUT_BUCKET}/",
+    ],
     # Short enough that the injected timeout fault is over quickly, long enough for every
     # chunk these tests run.
     "compute_timeout": 15,

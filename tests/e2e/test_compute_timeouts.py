@@ -30,7 +30,7 @@ def test_a_slow_chunk_stops_before_its_timeout_and_the_retry_is_exact(
     payload = {
         "size": 128,
         "chunk_size": 64,
-        "fault": {"slow": {"chunks": [1], "failures": 1, "seconds": 60}},
+        "fault": {"overrun": {"chunks": [1], "failures": 1, "seconds": 60}},
     }
     # WHEN the run goes
     desc = run(sfn, deployed_stack["state_machine_arn"], payload, deadline_s=600)
@@ -92,6 +92,6 @@ def test_an_attempt_killed_every_time_is_retried_once_then_reported(
     # AND the child tried twice (once, plus lambda_unknown_max_attempts = 1): a deterministic
     # kill is not retried forever
     slept = compute_log_records(
-        deployed_stack, desc["name"], "injected timeout: sleeping past the function timeout"
+        deployed_stack, desc["name"], "injected timeout: sleeping past the time limit"
     )
     assert sorted((r["chunk_id"], r["attempt"]) for r in slept) == [(0, 0), (0, 1)]

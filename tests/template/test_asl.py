@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+
+from fanout.errors import PLAN_INPUT_ERRORS
 
 pytestmark = pytest.mark.template
 
@@ -28,6 +31,13 @@ ARN = "arn:aws:lambda:eu-west-1:123456789012:function:tpl-{}"
 
 # Every definition these tests read, rendered in one Terraform run: the defaults, and
 # settings that must reach the definition typed and only when set.
+BATCH = {
+    "job_queue_arn": "arn:aws:batch:eu-west-1:123456789012:job-queue/tpl-queue",
+    "job_definition_arn": "arn:aws:batch:eu-west-1:123456789012:job-definition/tpl-chunk:1",
+    "job_definition_name": "tpl-chunk",
+    "job_name_prefix": "tpl",
+    "heartbeat_seconds": 45,
+}
 VARIANTS: dict[str, dict] = {
     "default": {},
     "count_only": {"tolerated_failure_count": 3},
@@ -43,7 +53,17 @@ VARIANTS: dict[str, dict] = {
             "lambda_unknown_max_attempts": 2,
         },
     },
+    "batch_sync": {"batch": {**BATCH, "integration": "sync"}},
+    "batch_callback": {
+        "batch": {
+            **BATCH,
+            "integration": "callback",
+            "submit_function_arn": "arn:aws:lambda:eu-west-1:123456789012:function:tpl-submit",
+        }
+    },
 }
+# The variants whose whole structure is checked: without Batch, and with each integration.
+STRUCTURES = ("default", "batch_sync", "batch_callback")
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +79,12 @@ def rendered(renders: dict[str, dict]) -> dict:
 @pytest.fixture(scope="module")
 def asl(rendered: dict) -> dict:
     return rendered["json"]
+
+
+@pytest.fixture(scope="module", params=STRUCTURES)
+def any_asl(renders: dict[str, dict], request: pytest.FixtureRequest) -> dict:
+    """Each definition whose structure is checked in full."""
+    return renders[request.param]["json"]
 
 
 def state_machines(definition: dict) -> Iterator[dict]:
@@ -94,8 +120,8 @@ def test_no_template_syntax_is_left(rendered: dict) -> None:
     assert "%{" not in rendered["text"]
 
 
-def test_every_transition_target_exists(asl: dict) -> None:
-    for machine in state_machines(asl):
+def test_every_transition_target_exists(any_asl: dict) -> None:
+    for machine in state_machines(any_asl):
         names = set(machine["States"])
         assert machine["StartAt"] in names
         for name, state in machine["States"].items():
@@ -103,8 +129,8 @@ def test_every_transition_target_exists(asl: dict) -> None:
                 assert target in names, f"{name} -> {target}: no such state"
 
 
-def test_every_state_is_reachable(asl: dict) -> None:
-    for machine in state_machines(asl):
+def test_every_state_is_reachable(any_asl: dict) -> None:
+    for machine in state_machines(any_asl):
         seen: set[str] = set()
         todo = [machine["StartAt"]]
         while todo:
@@ -115,8 +141,8 @@ def test_every_state_is_reachable(asl: dict) -> None:
         assert seen == set(machine["States"]), f"unreachable: {set(machine['States']) - seen}"
 
 
-def test_every_non_terminal_state_moves_on(asl: dict) -> None:
-    for machine in state_machines(asl):
+def test_every_non_terminal_state_moves_on(any_asl: dict) -> None:
+    for machine in state_machines(any_asl):
         for name, state in machine["States"].items():
             if state["Type"] in ("Succeed", "Fail"):
                 assert "Next" not in state and "End" not in state, name
@@ -169,23 +195,27 @@ def test_plan_puts_its_result_at_plan_and_catches_invalid_input(asl: dict) -> No
     assert plan["ResultSelector"] == {"plan.$": "$.Payload"}
     assert plan["ResultPath"] == "$"
     assert [r["ErrorEquals"] for r in plan["Retry"]] == [LAMBDA_TRANSIENT]
+    # Every refusal the plan function can raise, named as the Python errors are, in order.
     assert plan["Catch"] == [
         {
-            "ErrorEquals": ["InvalidInputError"],
+            "ErrorEquals": [error.__name__ for error in PLAN_INPUT_ERRORS],
             "ResultPath": "$",
             "Next": "ExplainInvalidInput",
         }
     ]
     # Lambda's Cause is JSON text; the Pass state parses it so the Fail cause is the
-    # function's message alone ("size: must be from 1 to ...").
+    # function's message alone ("size: must be from 1 to ..."), under the error's own name.
     explain = asl["States"]["ExplainInvalidInput"]
-    assert explain["Parameters"] == {"detail.$": "States.StringToJson($.Cause)"}
+    assert explain["Parameters"] == {
+        "error.$": "$.Error",
+        "detail.$": "States.StringToJson($.Cause)",
+    }
     assert explain["ResultPath"] == "$"
     assert explain["Next"] == "InvalidInput"
     assert asl["States"]["InvalidInput"] == {
         "Type": "Fail",
         "Comment": asl["States"]["InvalidInput"]["Comment"],
-        "Error": "InvalidInputError",
+        "ErrorPath": "$.error",
         "CausePath": "$.detail.errorMessage",
     }
 
@@ -325,3 +355,78 @@ def test_reduce_refusals_fail_with_the_error_name_and_the_reducers_message(asl: 
         "$.error",
         "$.detail.errorMessage",
     )
+
+
+def batch_states(renders: dict[str, dict], variant: str) -> dict:
+    return renders[variant]["json"]["States"]["FanOut"]["ItemProcessor"]["States"]
+
+
+def test_without_batch_each_child_is_the_compute_task_alone(asl: dict) -> None:
+    processor = asl["States"]["FanOut"]["ItemProcessor"]
+    assert processor["StartAt"] == "Compute"
+    assert list(processor["States"]) == ["Compute"]
+
+
+@pytest.mark.parametrize("variant", ["batch_sync", "batch_callback"])
+def test_batch_children_route_on_the_chunks_backend(renders: dict, variant: str) -> None:
+    processor = renders[variant]["json"]["States"]["FanOut"]["ItemProcessor"]
+    assert processor["StartAt"] == "Route"
+    route = processor["States"]["Route"]
+    assert route["Choices"] == [
+        {"Variable": "$.chunk.backend", "StringEquals": "batch", "Next": "RunOnBatch"}
+    ]
+    assert route["Default"] == "Compute"
+    assert processor["States"]["BatchChunkFailed"]["Error"] == "BatchChunkFailedError"
+
+
+def test_sync_submits_the_job_and_shapes_the_compute_output(renders: dict) -> None:
+    states = batch_states(renders, "batch_sync")
+    run = states["RunOnBatch"]
+    assert run["Resource"] == "arn:aws:states:::batch:submitJob.sync"
+    assert run["Parameters"]["JobQueue"] == BATCH["job_queue_arn"]
+    assert run["Parameters"]["JobDefinition"] == BATCH["job_definition_arn"]
+    assert run["Parameters"]["JobName.$"] == "States.Format('tpl-chunk-{}', $.chunk.chunk_id)"
+    # the job reads its run and chunk from these (lambda_src/fanout/batch.py)
+    assert run["Parameters"]["ContainerOverrides"]["Environment"] == [
+        {"Name": "FANOUT_RUN", "Value.$": "States.JsonToString($.run)"},
+        {"Name": "FANOUT_CHUNK", "Value.$": "States.JsonToString($.chunk)"},
+    ]
+    assert run["ResultPath"] == "$.job" and run["Next"] == "ShapeBatchOutput"
+    assert run["Catch"] == [
+        {
+            "ErrorEquals": ["States.TaskFailed"],
+            "ResultPath": "$.failure",
+            "Next": "ReadBatchFailure",
+        }
+    ]
+    # the compute output contract of docs/architecture.md, its value in S3
+    assert states["ShapeBatchOutput"]["Parameters"] == {
+        "chunk_id.$": "$.chunk.chunk_id",
+        "start.$": "$.chunk.start",
+        "stop.$": "$.chunk.stop",
+        "encoding.$": "$.run.encoding",
+        "value_key.$": "States.Format('runs/{}/partials/{}.json', $.run.run_id, $.chunk.chunk_id)",
+    }
+    assert states["ShapeBatchOutput"]["End"] is True
+    assert "$.job.JobId" in states["ExplainBatchFailure"]["Parameters"]["cause.$"]
+
+
+def test_callback_waits_for_the_task_token_with_a_heartbeat(renders: dict) -> None:
+    states = batch_states(renders, "batch_callback")
+    run = states["RunOnBatch"]
+    assert run["Resource"] == "arn:aws:states:::lambda:invoke.waitForTaskToken"
+    assert run["Parameters"]["FunctionName"].endswith(":function:tpl-submit")
+    assert run["Parameters"]["Payload"] == {
+        "run.$": "$.run",
+        "chunk.$": "$.chunk",
+        "task_token.$": "$$.Task.Token",
+    }
+    assert run["HeartbeatSeconds"] == 45 and run["End"] is True
+    assert [c["ErrorEquals"] for c in run["Catch"]] == [
+        ["States.HeartbeatTimeout", "States.Timeout"],
+        ["States.ALL"],
+    ]
+    assert states["BatchChunkTimedOut"]["Error"] == "BatchChunkTimedOutError"
+    # AWS's Batch integration has no callback pattern of its own
+    assert "waitForTaskToken" not in json.dumps(renders["batch_sync"]["json"])
+    assert "batch:submitJob.waitForTaskToken" not in renders["batch_callback"]["text"]

@@ -513,6 +513,69 @@ run "the_sweep_may_run_only_fanout_jobs" {
   }
 }
 
+run "functions_read_exactly_the_allowed_input_locations" {
+  command = plan
+
+  variables {
+    enable_xray_tracing     = false
+    allowed_input_locations = ["s3://data-in/incoming/2026/", "s3://whole-bucket/"]
+  }
+
+  assert {
+    condition = [
+      for s in jsondecode(module.function["plan"].role_policy).Statement : s
+      if length(setintersection(flatten([s.Action]), ["s3:GetObject", "s3:ListBucket"])) > 0
+      ] == [
+      {
+        Sid      = "ReadAllowedInputs"
+        Effect   = "Allow"
+        Action   = ["s3:GetObject"]
+        Resource = ["arn:aws:s3:::data-in/incoming/2026/*", "arn:aws:s3:::whole-bucket/*"]
+      },
+      {
+        Sid       = "ListAllowedInputs0"
+        Effect    = "Allow"
+        Action    = ["s3:ListBucket"]
+        Resource  = ["arn:aws:s3:::data-in"]
+        Condition = { StringLike = { "s3:prefix" = ["incoming/2026/*"] } }
+      },
+      {
+        Sid      = "ListAllowedInputs1"
+        Effect   = "Allow"
+        Action   = ["s3:ListBucket"]
+        Resource = ["arn:aws:s3:::whole-bucket"]
+      },
+    ]
+    error_message = "The plan function may read, and list only under, exactly the allowed input locations."
+  }
+
+  assert {
+    condition = [
+      for s in jsondecode(module.function["compute"].role_policy).Statement : s
+      if length(setintersection(flatten([s.Action]), ["s3:GetObject", "s3:ListBucket"])) > 0
+      ] == [
+      {
+        Sid      = "ReadAllowedInputs"
+        Effect   = "Allow"
+        Action   = ["s3:GetObject"]
+        Resource = ["arn:aws:s3:::data-in/incoming/2026/*", "arn:aws:s3:::whole-bucket/*"]
+      },
+    ]
+    error_message = "The compute function may read exactly the allowed input locations and list nothing."
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for doc in [module.function["reduce"].role_policy, module.state_machine.role_policy] : [
+        for s in jsondecode(doc).Statement : [
+          for r in flatten([s.Resource]) : !strcontains(r, "data-in") && !strcontains(r, "whole-bucket")
+        ]
+      ]
+    ]))
+    error_message = "Neither the reduce function nor the state machine may touch the input locations."
+  }
+}
+
 run "fault_injection_adds_only_the_fault_marker_read_to_compute" {
   command = plan
 

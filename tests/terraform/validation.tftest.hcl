@@ -31,6 +31,7 @@ run "valid_boundaries_are_accepted" {
     state_machine_log_level      = "OFF"
     log_retention_days           = 0
     result_expiration_days       = 3650
+    allowed_input_locations      = ["s3://abc/", "s3://my.data-bucket/inputs/2026/"]
   }
 }
 
@@ -364,4 +365,54 @@ run "rejects_result_expiration_days" {
   }
 
   expect_failures = [var.result_expiration_days]
+}
+
+run "rejects_allowed_input_locations_no_trailing_slash" {
+  command = plan
+
+  variables {
+    allowed_input_locations = ["s3://my-data/inputs"]
+  }
+
+  expect_failures = [var.allowed_input_locations]
+}
+
+run "rejects_allowed_input_locations_bad_bucket" {
+  command = plan
+
+  variables {
+    allowed_input_locations = ["s3://My_Data/"]
+  }
+
+  expect_failures = [var.allowed_input_locations]
+}
+
+run "rejects_allowed_input_locations_not_s3" {
+  command = plan
+
+  variables {
+    allowed_input_locations = ["https://my-data.s3.amazonaws.com/inputs/"]
+  }
+
+  expect_failures = [var.allowed_input_locations]
+}
+
+run "rejects_allowed_input_locations_wildcard" {
+  command = plan
+
+  variables {
+    allowed_input_locations = ["s3://my-data/in*/"]
+  }
+
+  expect_failures = [var.allowed_input_locations]
+}
+
+run "rejects_allowed_input_locations_too_long_for_the_environment" {
+  command = plan
+
+  variables {
+    allowed_input_locations = [for n in range(60) : "s3://my-data/a-rather-long-prefix-${n}/"]
+  }
+
+  expect_failures = [var.allowed_input_locations]
 }

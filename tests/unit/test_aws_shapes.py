@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -41,7 +43,9 @@ def test_aws_example_has_its_own_shape_and_extra_keys_are_allowed() -> None:
         (lambda job: job.update(parameters=[]), "$.jobs[0].parameters: array where"),
     ],
 )
-def test_a_missing_key_or_another_type_is_named(change, error: str) -> None:
+def test_a_missing_key_or_another_type_is_named(
+    change: Callable[[dict[str, Any]], None], error: str
+) -> None:
     response = copy.deepcopy(EXAMPLE)
     change(response["jobs"][0])
     [found] = shape_errors(response, EXAMPLE)

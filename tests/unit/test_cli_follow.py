@@ -90,6 +90,10 @@ class FakeStepFunctions:
             return {"mapRuns": []}
         return {"mapRuns": [{"mapRunArn": MAP_RUN, "startDate": T0 + timedelta(seconds=1)}]}
 
+    def list_executions(self, mapRunArn: str, **_: Any) -> dict[str, Any]:
+        assert mapRunArn == MAP_RUN
+        return {"executions": []}  # children per backend: see test_cli_backends.py
+
     def describe_map_run(self, mapRunArn: str) -> dict[str, Any]:
         assert mapRunArn == MAP_RUN
         return {

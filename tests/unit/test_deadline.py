@@ -1,5 +1,5 @@
 """The compute function stops before Lambda's timeout with a named, retried error; the
-``slow`` and ``blocked`` injected faults that exercise it and redrive."""
+``overrun`` and ``blocked`` injected faults that exercise it and redrive."""
 
 from __future__ import annotations
 
@@ -95,9 +95,9 @@ def test_a_slow_chunk_stops_at_its_deadline_and_its_retry_succeeds(
 ) -> None:
     # GIVEN chunk 1 whose first attempt has 60 s more work, in a 15 s function
     plan = pipeline.plan(
-        {"size": 128, "chunk_size": 64, "fault": {"slow": {"chunks": [1], "failures": 1}}}
+        {"size": 128, "chunk_size": 64, "fault": {"overrun": {"chunks": [1], "failures": 1}}}
     )
-    assert plan["run"]["params"]["fault"] == {"slow": {"chunks": [1], "failures": 1}}
+    assert plan["run"]["params"]["fault"] == {"overrun": {"chunks": [1], "failures": 1}}
     chunk = {"chunk_id": 1, "start": 64, "stop": 128}
     event = {"run": plan["run"], "chunk": chunk, "attempt": 0}
     # WHEN it runs: THEN it stops with the named error 1 s before the timeout, not at it
@@ -111,14 +111,14 @@ def test_a_slow_chunk_stops_at_its_deadline_and_its_retry_succeeds(
     assert int(out["value"], 16) == utf8_reference.total(128) - utf8_reference.total(64)
 
 
-def test_slow_seconds_is_validated(pipeline: Pipeline, fake_time: FakeTime) -> None:
+def test_overrun_seconds_is_validated(pipeline: Pipeline, fake_time: FakeTime) -> None:
     plan = pipeline.plan(
-        {"size": 64, "fault": {"slow": {"chunks": [0], "failures": 2, "seconds": 2.5}}}
+        {"size": 64, "fault": {"overrun": {"chunks": [0], "failures": 2, "seconds": 2.5}}}
     )
-    assert plan["run"]["params"]["fault"]["slow"]["seconds"] == 2.5
+    assert plan["run"]["params"]["fault"]["overrun"]["seconds"] == 2.5
     for bad in (0, -1, "1", True, 901):
-        with pytest.raises(InvalidInputError, match=r"^fault\.slow\.seconds: expected a"):
-            pipeline.plan({"size": 64, "fault": {"slow": {"chunks": [0], "seconds": bad}}})
+        with pytest.raises(InvalidInputError, match=r"^fault\.overrun\.seconds: expected a"):
+            pipeline.plan({"size": 64, "fault": {"overrun": {"chunks": [0], "seconds": bad}}})
 
 
 def test_blocked_chunks_fail_until_the_run_is_unblocked(

@@ -107,6 +107,7 @@ def test_good_input_plans_under_the_run_prefix(fake_s3: FakeS3) -> None:
             "bucket": "fanout-unit-results",
             "workload": "utf8_count",
             "params": {"size": 1000, "chunk_size": 300, "kernel": "fast"},
+            "encoding": "hex",
         },
         "bucket": "fanout-unit-results",
         "chunks_key": "runs/exec-42/chunks.json",
@@ -117,10 +118,10 @@ def test_good_input_plans_under_the_run_prefix(fake_s3: FakeS3) -> None:
 
     chunks = json.loads(fake_s3.text("fanout-unit-results", "runs/exec-42/chunks.json"))
     assert chunks == [
-        {"chunk_id": 0, "start": 0, "stop": 300},
-        {"chunk_id": 1, "start": 300, "stop": 600},
-        {"chunk_id": 2, "start": 600, "stop": 900},
-        {"chunk_id": 3, "start": 900, "stop": 1000},
+        {"chunk_id": 0, "start": 0, "stop": 300, "backend": "lambda"},
+        {"chunk_id": 1, "start": 300, "stop": 600, "backend": "lambda"},
+        {"chunk_id": 2, "start": 600, "stop": 900, "backend": "lambda"},
+        {"chunk_id": 3, "start": 900, "stop": 1000, "backend": "lambda"},
     ]
 
 

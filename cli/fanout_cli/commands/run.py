@@ -16,7 +16,12 @@ from fanout_cli.options import (
     add_print_limit,
     positive_int,
 )
-from fanout_cli.resolve import build_input, new_execution_name, validate_execution_name
+from fanout_cli.resolve import (
+    build_input,
+    item_source,
+    new_execution_name,
+    validate_execution_name,
+)
 
 
 def add_parser(sub: Subparsers) -> None:
@@ -30,6 +35,15 @@ def add_parser(sub: Subparsers) -> None:
     what = run.add_mutually_exclusive_group(required=True)
     what.add_argument("--size", type=positive_int, metavar="N", help="items [0, N)")
     what.add_argument("--input", metavar="JSON", help="the whole execution input as JSON")
+    what.add_argument("--s3-prefix", metavar="URI", help="items: every object under s3://b/p/")
+    what.add_argument("--jsonl", metavar="URI", help="items: the lines of a JSONL file in S3")
+    what.add_argument("--csv", metavar="URI", help="items: the rows of a CSV file in S3")
+    run.add_argument(
+        "--no-header",
+        dest="header",
+        action="store_false",
+        help="with --csv: the first row is data, not column names",
+    )
     run.add_argument("--chunk-size", type=positive_int, metavar="C", help="items per child")
     run.add_argument("--kernel", choices=("fast", "reference"), help="utf8_count kernel")
     run.add_argument("--workload", metavar="W", help="workload (default: the deployment's)")
@@ -40,7 +54,8 @@ def add_parser(sub: Subparsers) -> None:
 
 
 def command(args: argparse.Namespace) -> int:
-    payload = build_input(args.size, args.input, args.chunk_size, args.kernel, args.workload)
+    items = item_source(args.s3_prefix, args.jsonl, args.csv, args.header)
+    payload = build_input(args.size, args.input, args.chunk_size, args.kernel, args.workload, items)
     machine = awsconfig.required_state_machine_arn(args)
     name = validate_execution_name(args.name or new_execution_name(payload.get("size")))
     sfn = awsconfig.aws_client("stepfunctions", args, machine)

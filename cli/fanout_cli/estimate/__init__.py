@@ -9,11 +9,12 @@ fields they fill, so a new figure is a field in its step and in ``Estimate``.
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import fields, replace
 from typing import Any
 
 from fanout_cli.chunking import DEFAULT_MAX_CHUNK_SIZE, DEFAULT_MAX_CHUNKS, DEFAULT_MAX_SIZE
 from fanout_cli.estimate import inputs, notes
+from fanout_cli.estimate.batch import BatchOptions, batch_notes, route
 from fanout_cli.estimate.cost import cost_usd
 from fanout_cli.estimate.counts import chunk_figures, requests, times
 from fanout_cli.estimate.limits import (
@@ -36,6 +37,7 @@ from fanout_cli.estimate.report import Estimate, format_estimate
 __all__ = [
     "DEFAULT_MAX_CONCURRENCY",
     "ONE_VCPU_MEMORY_MB",
+    "BatchOptions",
     "CostModel",
     "Estimate",
     "estimate",
@@ -57,8 +59,13 @@ def estimate(
     plan_memory_mb: int = DEFAULT_PLAN_MEMORY_MB,
     reduce_memory_mb: int = DEFAULT_REDUCE_MEMORY_MB,
     model: CostModel = DEFAULT_MODEL,
+    batch: BatchOptions | None = None,
 ) -> Estimate:
-    """Estimate one ``utf8_count`` run of ``size`` items (``memory_mb``: the compute function)."""
+    """Estimate one ``utf8_count`` run of ``size`` items (``memory_mb``: the compute function).
+
+    ``batch``: the deployment has the AWS Batch backend; chunks are routed as the plan
+    routes them and the Batch ones priced on Fargate (their compute leaves Lambda's figures).
+    """
     req = inputs.check(
         size,
         chunk_size,
@@ -72,10 +79,24 @@ def estimate(
         max_size,
         plan_memory_mb,
         reduce_memory_mb,
+        batch_enabled=batch is not None,
     )
     chunks = chunk_figures(req, model)
     t = times(req, chunks, model)
     usage = requests(req, chunks)
+    routed = None
+    if batch is not None:
+        routed = route(kernel, size, req.chunk_size, memory_mb, batch, model)
+        moved = routed.lambda_seconds_moved * req.attempts
+        t = replace(
+            t,
+            lambda_seconds=t.lambda_seconds - moved,
+            lambda_gb_seconds=t.lambda_gb_seconds - moved * memory_mb / 1024,
+        )
+        invocations = dict(usage.lambda_invocations)
+        invocations["compute"] -= routed.chunks
+        invocations["total"] -= routed.chunks
+        usage = replace(usage, lambda_invocations=invocations)
 
     fitting = None
     if chunks.longest_chunk_seconds > LAMBDA_MAX_TIMEOUT_S:
@@ -83,12 +104,16 @@ def estimate(
         fitting = largest_fitting_chunk_size(kernel, size, req.chunk_size, slow, model)
     found = (
         notes.refusal_notes(req.refusals)
-        + notes.timeout_notes(
-            t.longest_item_seconds,
-            t.longest_item_index,
-            chunks.longest_chunk_seconds,
-            child_type,
-            fitting,
+        + (
+            batch_notes(routed, chunks.children, batch)
+            if routed is not None and batch is not None
+            else notes.timeout_notes(
+                t.longest_item_seconds,
+                t.longest_item_index,
+                chunks.longest_chunk_seconds,
+                child_type,
+                fitting,
+            )
         )
         + notes.concurrency_notes(chunks.children, max_concurrency)
         + notes.history_notes(usage.history_events_parent, usage.history_events_per_child)
@@ -99,9 +124,10 @@ def estimate(
     figures: dict[str, Any] = {}
     for step in (req, chunks, t, usage):
         figures.update(vars(step))
-    wanted = {f.name for f in fields(Estimate)} - {"cost_usd", "notes"}
+    wanted = {f.name for f in fields(Estimate)} - {"cost_usd", "notes", "batch"}
     return Estimate(
         **{name: figures[name] for name in wanted},
-        cost_usd=cost_usd(usage, t),
+        cost_usd=cost_usd(usage, t, routed.cost_usd if routed else None),
         notes=found,
+        batch=None if routed is None else {**vars(batch), **vars(routed)},
     )

@@ -13,12 +13,13 @@ LABELS = {
     "step_functions": "Step Functions",
     "lambda": "Lambda",
     "s3_requests": "S3 requests",
+    "batch": "AWS Batch (Fargate)",
     "total": "total",
 }
 
 
-def cost_usd(usage: Requests, t: Times) -> dict[str, float]:
-    """Dollars per service, and their ``total``."""
+def cost_usd(usage: Requests, t: Times, batch_usd: float | None = None) -> dict[str, float]:
+    """Dollars per service, and their ``total`` (``batch_usd``: the Batch jobs, when any)."""
     lines = {
         "step_functions": (
             usage.state_transitions * prices.SFN_STANDARD_PER_TRANSITION
@@ -33,6 +34,8 @@ def cost_usd(usage: Requests, t: Times) -> dict[str, float]:
             usage.s3_puts["total"] * prices.S3_PER_PUT + usage.s3_gets["total"] * prices.S3_PER_GET
         ),
     }
+    if batch_usd is not None:
+        lines["batch"] = batch_usd
     total = 0.0
     for usd in lines.values():  # added in order, as a person adding the lines would
         total += usd

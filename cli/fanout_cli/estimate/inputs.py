@@ -45,6 +45,7 @@ def check(
     max_size: int,
     plan_memory_mb: int,
     reduce_memory_mb: int,
+    batch_enabled: bool = False,
 ) -> Request:
     """The request, or a UsageError naming what cannot be estimated.
 
@@ -75,7 +76,9 @@ def check(
             )
     if chunk_size is not None and chunk_size < 1:
         raise UsageError(f"chunk size must be >= 1, got {chunk_size}")
-    refusals = plan_problems(size, chunk_size, kernel, max_size, max_chunk_size, max_chunks)
+    refusals = plan_problems(
+        size, chunk_size, kernel, max_size, max_chunk_size, max_chunks, batch_enabled
+    )
     return Request(
         size=size,
         chunk_size=(

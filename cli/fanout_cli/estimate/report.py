@@ -44,6 +44,8 @@ class Estimate:
     wall_seconds_about: float
     cost_usd: dict[str, float]
     notes: list[Note] = field(default_factory=list)
+    # With the AWS Batch backend: its settings and the routed chunks' figures.
+    batch: dict[str, Any] | None = None
 
     def to_json(self) -> str:
         return json_with_prices(self)
@@ -66,6 +68,18 @@ def _seconds(value: float) -> str:
     return f"{value:,.0f} s ({value / 3600:,.2f} h)"
 
 
+def _batch_lines(est: Estimate) -> list[str]:
+    b = est.batch
+    if b is None:
+        return []
+    return [
+        f"  AWS Batch chunks      {b['chunks']:,} of {est.children:,} (the rest on Lambda); "
+        f"jobs of {b['vcpus']:g} vCPU, {b['memory_mb']:,} MB",
+        f"  Batch job time        {_seconds(b['job_seconds'])}; {b['vcpu_hours']:,.2f} vCPU-hours, "
+        f"{b['gb_hours']:,.2f} GB-hours on Fargate",
+    ]
+
+
 def format_estimate(est: Estimate) -> str:
     """The estimate as text for a person."""
     chunk_note = " (the plan's default)" if est.chunk_size_is_default else ""
@@ -82,6 +96,7 @@ def format_estimate(est: Estimate) -> str:
         f"{_seconds(est.longest_chunk_seconds)}; item {est.longest_item_index:,} "
         f"{_seconds(est.longest_item_seconds)}",
         f"  Lambda GB-seconds     {est.lambda_gb_seconds:,.3f}",
+        *_batch_lines(est),
         f"  state transitions     {est.state_transitions:,}",
     ]
     if est.child_type == "EXPRESS":

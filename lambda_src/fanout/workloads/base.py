@@ -24,6 +24,22 @@ A workload is a module (or any object) with these attributes::
         else with "error" and "cause" to fail the execution). An optional "result_text" is
         written to runs/<id>/result.txt and left out of the returned summary.
 
+A workload over data (objects under an S3 prefix, JSONL lines, CSV rows) also has::
+
+    ITEM_SOURCES: tuple[str, ...]  # the sources it takes: "s3_prefix", "jsonl", "csv"
+
+and then takes ``items`` instead of ``size`` in the execution input. The plan reads the
+source and cuts it into chunks itself (the workload has no ``plan``); ``validate`` sees
+``size`` = the item count; and compute is called with the chunk's items::
+
+    def compute(params: dict, chunk: Chunk, items: list) -> JSON-able partial
+        items: fanout.items.S3Object handles (s3_prefix), JSON values (jsonl), or rows
+        (csv: dicts by column name with a header row, lists of strings without).
+
+    def check_item(item) -> None      # optional
+        Called by the plan for every JSONL value or CSV row before any work starts; raise
+        ValueError("<what is wrong>") to refuse the run (MalformedInputError names the line).
+
 See docs/workloads.md for a walk-through.
 """
 
@@ -33,6 +49,7 @@ from typing import Any, Protocol, cast
 
 from fanout.config import Limits
 from fanout.deadline import Deadline
+from fanout.items import KINDS as ITEM_KINDS
 from fanout.types import Chunk
 
 
@@ -46,6 +63,21 @@ class Workload(Protocol):
     def plan(self, params: dict[str, Any]) -> list[Chunk]: ...
 
     def compute(self, params: dict[str, Any], chunk: Chunk, deadline: Deadline) -> Any: ...
+
+    def reduce(self, params: dict[str, Any], partials: list[Any]) -> dict[str, Any]: ...
+
+
+class ItemWorkload(Protocol):
+    """A workload over data: no plan; compute receives the chunk's items."""
+
+    NAME: str
+    PARTIAL_ENCODING: str
+    FIELDS: tuple[str, ...]
+    ITEM_SOURCES: tuple[str, ...]
+
+    def validate(self, params: dict[str, Any], limits: Limits) -> dict[str, Any]: ...
+
+    def compute(self, params: dict[str, Any], chunk: Chunk, items: list[Any]) -> Any: ...
 
     def reduce(self, params: dict[str, Any], partials: list[Any]) -> dict[str, Any]: ...
 
@@ -68,8 +100,13 @@ def check_workload(name: str, module: object) -> Workload:
     fields = getattr(module, "FIELDS", None)
     if not isinstance(fields, tuple) or not all(isinstance(f, str) for f in fields):
         problems.append("FIELDS must be a tuple of field names")
+    kinds = getattr(module, "ITEM_SOURCES", ())
+    if not isinstance(kinds, tuple) or not set(kinds) <= set(ITEM_KINDS):
+        problems.append(f"ITEM_SOURCES must be a tuple of {', '.join(ITEM_KINDS)}")
+    # a workload over data has no plan: the plan function cuts its items into chunks
+    needed = [f for f in FUNCTIONS if not (kinds and f == "plan")]
     problems += [
-        f"{attr}() is missing" for attr in FUNCTIONS if not callable(getattr(module, attr, None))
+        f"{attr}() is missing" for attr in needed if not callable(getattr(module, attr, None))
     ]
     if problems:
         raise InvalidWorkloadError(
@@ -77,3 +114,8 @@ def check_workload(name: str, module: object) -> Workload:
             f"helper modules must start with '_'): {'; '.join(problems)}"
         )
     return cast(Workload, module)
+
+
+def item_sources(workload: Any) -> tuple[str, ...]:
+    """The item sources a workload takes; empty for a workload over [0, size)."""
+    return tuple(getattr(workload, "ITEM_SOURCES", ()))

@@ -43,7 +43,8 @@ KERNELS = ("fast", "reference")
 FAST_MIN_CHUNK_SIZE = 64
 FAST_TARGET_CHILDREN = 16
 # The reference kernel needs about 6 minutes for i = 1023 on one core; beyond that a
-# single item would outgrow Lambda's 15-minute ceiling soon.
+# single item would outgrow Lambda's 15-minute ceiling soon. Past it, the reference kernel
+# needs the AWS Batch backend (routing sends the heavy chunks there).
 REFERENCE_MAX_SIZE = 1024
 # Default chunking of the reference kernel: estimated seconds per child at most this.
 REFERENCE_CHILD_BUDGET_S = 30.0
@@ -60,10 +61,11 @@ def validate(params: dict[str, Any], limits: Limits) -> dict[str, Any]:
     refuse_unknown(params, ("size", "chunk_size", *FIELDS))
     kernel = require_choice(params.get("kernel", "fast"), "kernel", KERNELS)
     size: int = params["size"]
-    if kernel == "reference" and size > REFERENCE_MAX_SIZE:
+    if kernel == "reference" and size > REFERENCE_MAX_SIZE and not limits.batch_enabled:
         raise InvalidInputError(
             f"size: the reference kernel accepts size up to {REFERENCE_MAX_SIZE} "
-            f'(one item beyond that outgrows a Lambda timeout), got {size}; use kernel "fast"'
+            f"(one item beyond that outgrows a Lambda timeout) unless the AWS Batch backend "
+            f'is on (enable_batch = true), got {size}; use kernel "fast"'
         )
     if kernel == "fast":
         default = max(FAST_MIN_CHUNK_SIZE, math.ceil(size / FAST_TARGET_CHILDREN))
@@ -83,6 +85,15 @@ def reference_chunk_size(size: int) -> int:
     REFERENCE_CHILD_BUDGET_S, and a run has at least about 16 children when it can."""
     by_budget = int(REFERENCE_CHILD_BUDGET_S // max(reference_seconds(size - 1), 1e-9))
     return max(1, min(by_budget, math.ceil(size / 16)))
+
+
+def cost(params: dict[str, Any], chunk: Chunk) -> tuple[float, float]:
+    """(seconds, memory MB) of a chunk on one core: the reference kernel's estimate; the fast
+    kernel's chunks take milliseconds. Memory stays small: the integers have a few thousand
+    digits."""
+    if params.get("kernel", "fast") != "reference":
+        return 0.0, 0.0
+    return sum(reference_seconds(i) for i in range(chunk["start"], chunk["stop"])), 0.0
 
 
 def plan(params: dict[str, Any]) -> list[Chunk]:
