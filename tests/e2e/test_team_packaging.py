@@ -100,7 +100,7 @@ def test_rename_applies_and_a_teammates_clone_plans_nothing_and_replaces_a_funct
         role: f"fanout-crew-{role}"
         for role in ("plan", "compute", "reduce", "sweep-plan", "sweep-report")
     }
-    desc = run(sfn, renamed["state_machine_arn"], {"size": 256})
+    desc = run(sfn, str(renamed["state_machine_arn"]), {"size": 256})
     assert desc["status"] == "SUCCEEDED", desc.get("cause")
     assert json.loads(desc["output"])["total_sum"] == str(total(256))
 
@@ -124,7 +124,7 @@ def test_rename_applies_and_a_teammates_clone_plans_nothing_and_replaces_a_funct
     assert f"{COMPUTE}: Creation complete" in replaced.stderr
     assert last_modified("fanout-crew-compute") != before
     # AND the pipeline still gives the exact answer with the replaced function
-    desc = run(sfn, renamed["state_machine_arn"], {"size": 320})
+    desc = run(sfn, str(renamed["state_machine_arn"]), {"size": 320})
     assert desc["status"] == "SUCCEEDED", desc.get("cause")
     assert json.loads(desc["output"])["total_sum"] == str(total(320))
     # AND with the teammate's state back on the first machine, nothing is left to change

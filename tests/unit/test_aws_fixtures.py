@@ -4,6 +4,7 @@ copied from, and the loader refuses one that does not."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -39,7 +40,9 @@ def test_every_fixture_names_its_https_source(name: str) -> None:
     assert aws_fixtures.load(name) == raw["example"]
 
 
-def test_a_fixture_without_an_https_source_is_refused(tmp_path, monkeypatch) -> None:
+def test_a_fixture_without_an_https_source_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "bad.json").write_text(json.dumps({"source": "docs", "example": {}}))
     monkeypatch.setattr(aws_fixtures, "FIXTURE_DIR", tmp_path)
     with pytest.raises(ValueError, match="bad: 'source' must be the https URL"):

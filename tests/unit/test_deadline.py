@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 
@@ -11,6 +12,7 @@ import compute_handler
 from fanout import s3io
 from fanout.deadline import Deadline
 from fanout.errors import ComputeDeadlineError, InvalidInputError, PermanentComputeError
+from fanout.types import Chunk
 from fanout.workloads import repro_check, utf8_count
 from tests.support import utf8_reference
 from tests.support.fakes import FakeLambdaContext, FakeS3
@@ -73,7 +75,7 @@ class CountingDeadline(Deadline):
 
 
 def test_the_bundled_kernels_check_the_deadline_between_items() -> None:
-    chunk = {"chunk_id": 4, "start": 32, "stop": 40}
+    chunk: Chunk = {"chunk_id": 4, "start": 32, "stop": 40}
     expected = utf8_reference.total(40) - utf8_reference.total(32)
     # the reference kernel item by item ...
     reference = CountingDeadline()
@@ -160,7 +162,9 @@ def test_an_unreadable_marker_counts_as_still_blocked(fake_time: FakeTime) -> No
     from fanout import faults
 
     class Denying(FakeS3):
-        def get_object(self, **kw):  # S3's answer for a missing key without s3:ListBucket
+        def get_object(
+            self, **kw: Any
+        ) -> Any:  # S3's answer for a missing key without s3:ListBucket
             raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "GetObject")
 
     assert faults.unblocked(Denying(), "b", "r") is False

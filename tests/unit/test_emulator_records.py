@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from emulation.localstack_fanout_ext.localstack_fanout_ext import sfn_map_records as records
+from localstack_fanout_ext import sfn_map_records as records
 from tests.support import aws_fixtures
 
 pytestmark = pytest.mark.unit

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -18,8 +18,9 @@ import reduce_handler
 from fanout.errors import ChunkFailedError, DuplicateChunkError, ResultFormatError
 from fanout.reconcile import reconcile
 from fanout.resultwriter import latest_records, output_of, parse_manifest, parse_result_file
+from fanout.types import Chunk
 from tests.support import aws_fixtures, utf8_reference
-from tests.support.fakes import FakeLambdaContext
+from tests.support.fakes import FakeLambdaContext, FakeS3
 from tests.support.pipeline import ChildResult, Pipeline, child_record, write_redriven_result_writer
 
 pytestmark = pytest.mark.unit
@@ -28,7 +29,13 @@ pytestmark = pytest.mark.unit
 AWS_DATE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 
 
-def _planned(pipeline: Pipeline, size: int = 640, chunk_size: int = 64):
+def _chunks(results: list[ChildResult]) -> list[Chunk]:
+    return [cast(Chunk, r.chunk) for r in results]
+
+
+def _planned(
+    pipeline: Pipeline, size: int = 640, chunk_size: int = 64
+) -> tuple[Any, list[ChildResult]]:
     plan = pipeline.plan({"size": size, "chunk_size": chunk_size})
     return plan, pipeline.compute_all(plan)
 
@@ -95,7 +102,7 @@ def test_a_failed_record_in_aws_shape_fails_the_run_naming_chunk_error_and_cause
     pipeline: Pipeline,
 ) -> None:
     plan, results = _planned(pipeline)
-    chunks = [r.chunk for r in results]
+    chunks = _chunks(results)
     aws_failed = aws_fixtures.load("states/resultwriter_failed_record")
     records = [("SUCCEEDED", child_record(r, "run", i)) for i, r in enumerate(results) if i != 4]
     records.append(("FAILED", _as_our_child(aws_failed, results[4].child_input)))
@@ -125,7 +132,7 @@ def test_a_succeeded_record_without_its_output_is_refused_by_name(
     record = {**_as_our_child(aws_succeeded, results[6].child_input), **change}
     records = [("SUCCEEDED", child_record(r, "run", i)) for i, r in enumerate(results) if i != 6]
     with pytest.raises(ResultFormatError) as info:
-        reconcile([r.chunk for r in results], [*records, ("SUCCEEDED", record)])
+        reconcile(_chunks(results), [*records, ("SUCCEEDED", record)])
     assert str(info.value) == (
         f"chunk 6 (execution {aws_succeeded['ExecutionArn']}): ResultWriter's record of this "
         f"succeeded child does not include its output ({why}), so its partial cannot be read"
@@ -139,17 +146,20 @@ def test_a_record_without_execution_metadata_is_still_read(pipeline: Pipeline) -
     records = [
         ("SUCCEEDED", {"Status": "SUCCEEDED", "Output": json.dumps(r.output)}) for r in results
     ]
-    outputs = reconcile([r.chunk for r in results], records)
+    outputs = reconcile(_chunks(results), records)
     assert [o["chunk_id"] for o in outputs] == [0, 1]
 
 
 # ------------------------------------------------------------------------------ redrive
 
 
-def _redriven(pipeline: Pipeline, failing: tuple[int, ...] = (2, 7)):
+def _redriven(
+    pipeline: Pipeline, failing: tuple[int, ...] = (2, 7)
+) -> tuple[Any, list[ChildResult], list[ChildResult]]:
     """A run whose first attempt failed ``failing`` and whose redrive computed them."""
     plan, results = _planned(pipeline)
-    first, second = [], []
+    first: list[ChildResult] = []
+    second: list[ChildResult] = []
     for r in results:
         name = f"child-{r.chunk['chunk_id']}"
         if r.chunk["chunk_id"] in failing:
@@ -176,7 +186,7 @@ def _redriven(pipeline: Pipeline, failing: tuple[int, ...] = (2, 7)):
 
 @pytest.mark.parametrize("stale_failures", [False, True], ids=["as-documented", "stale-failures"])
 def test_a_redriven_map_run_is_summed_exactly_once_per_chunk(
-    pipeline: Pipeline, fake_s3, stale_failures: bool
+    pipeline: Pipeline, fake_s3: FakeS3, stale_failures: bool
 ) -> None:
     # GIVEN a map run whose chunks 2 and 7 failed, then succeeded when the run was redriven
     plan, first, second = _redriven(pipeline)
@@ -215,7 +225,7 @@ def test_contradicting_records_of_one_attempt_are_refused() -> None:
 
 
 def test_two_children_reporting_one_chunk_are_still_refused_after_a_redrive(
-    pipeline: Pipeline, fake_s3
+    pipeline: Pipeline, fake_s3: FakeS3
 ) -> None:
     plan, first, second = _redriven(pipeline)
     # A different child execution (its own ARN) also reports chunk 2.

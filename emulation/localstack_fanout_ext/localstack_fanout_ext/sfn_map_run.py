@@ -209,13 +209,13 @@ def _install() -> None:
         name = getattr(map_state, "name", "")
         with _redriven_lock:
             redriven = _redriven.pop((self.execution_arn, name), None)
-        if redriven is not None and state_of(redriven) is not None:
+        state = state_of(redriven) if redriven is not None else None
+        if redriven is not None and state is not None:
             self.map_run_arn = redriven.map_run_arn
             self.map_state_machine_arn = redriven.map_state_machine_arn
             self.execution_counter = redriven.execution_counter
             self.item_counter = redriven.item_counter
             self.start_date = redriven.start_date
-            state = state_of(redriven)
             state.generation += 1
             state.redrive_date = utc_now()
             state.results_written = False
