@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from emulation import deploy
-from tests.e2e.batch_support import control, delete_network, network
+from tests.e2e.batch_support import control, delete_network, emulator_settings, network
 from tests.e2e.stack import E2E_VARIABLES, client, list_keys, run
 from tests.support.utf8_reference import total
 
@@ -221,6 +221,28 @@ def test_an_infrastructure_failure_is_retried_and_the_answer_stays_exact(
     reasons = [a["statusReason"] for a in job["attempts"]]
     assert len(reasons) == 2 and reasons[0].startswith("Host EC2"), reasons
     assert control(localstack_endpoint, "faults")["faults"] == []
+
+
+def test_a_hung_job_is_stopped_by_its_timeout_with_sync(
+    sync_stack: dict[str, Any], localstack_endpoint: str
+) -> None:
+    # GIVEN chunk 0's job hanging, with the .sync integration (no heartbeat to miss), and the
+    # emulator's attempt timeouts sped up a hundredfold (emulation-only: the job
+    # definition's 120 s last 1.2 s here)
+    sfn = client("stepfunctions")
+    payload = {"size": 64, "backend": "batch", "fault": {"hang": {"chunks": [0]}}}
+    with emulator_settings(localstack_endpoint, timeoutScale=0.01):
+        desc = run(sfn, sync_stack["state_machine_arn"], payload, deadline_s=300)
+    # THEN the job's timeout ends it, once: AWS does not retry a timed-out attempt
+    # (https://docs.aws.amazon.com/batch/latest/userguide/job_timeouts.html)
+    job = jobs_for_run(sync_stack, desc["name"])[0]
+    assert job["status"] == "FAILED" and len(job["attempts"]) == 1, job
+    # AND the run fails naming the chunk and its job, nothing summed
+    assert desc["status"] == "FAILED"
+    assert desc["error"] == "ChunkFailedError", desc
+    cause = desc["cause"]
+    assert "chunk ids 0" in cause and "BatchChunkFailedError" in cause, cause
+    assert job["jobId"] in cause, cause
 
 
 def test_mixed_run_with_callback_is_exact(callback_stack: dict[str, Any]) -> None:
