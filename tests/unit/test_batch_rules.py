@@ -140,10 +140,9 @@ def test_python_images_run_the_base_interpreter_and_lambda_images_the_runtime(
     venv = tmp_path / "python3.12"
     (venv / "bin").mkdir(parents=True)
     (venv / "bin" / "python").touch()
-    (venv / "pyvenv.cfg").write_text("home = /opt/py\nexecutable = /opt/py/bin/python3.12\n")
-    assert interpreter_for(LocalImage("python", (3, 12)), tmp_path) == Path(
-        "/opt/py/bin/python3.12"
-    )
+    base = tmp_path / "base-python" / "bin" / "python3.12"
+    (venv / "pyvenv.cfg").write_text(f"home = {base.parent}\nexecutable = {base}\n")
+    assert interpreter_for(LocalImage("python", (3, 12)), tmp_path) == base
     assert interpreter_for(LocalImage("lambda", (3, 12)), tmp_path) == venv / "bin" / "python"
     with pytest.raises(ImageNotEmulated, match="no local Python 3.9"):
         interpreter_for(LocalImage("python", (3, 9)), tmp_path)
