@@ -38,6 +38,14 @@ output "role_policy" {
   value       = aws_iam_role_policy.this.policy
 }
 
+output "role_grants" {
+  description = "The role's Allow grants, action => sorted resources: the policy as audits and plan-level tests compare it."
+  value = {
+    for a in distinct(flatten([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : flatten([s.Action]) if s.Effect == "Allow"])) :
+    a => sort(distinct(flatten([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : flatten([s.Resource]) if s.Effect == "Allow" && contains(flatten([s.Action]), a)])))
+  }
+}
+
 output "assume_role_policy" {
   description = "The execution role's trust policy document (JSON)."
   value       = aws_iam_role.this.assume_role_policy

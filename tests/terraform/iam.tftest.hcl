@@ -355,10 +355,7 @@ run "every_policy_is_least_privilege_with_tracing_on" {
   # Whole grants compared exactly: action => resources, over every Allow statement.
 
   assert {
-    condition = {
-      for a in distinct(flatten([for s in jsondecode(module.function["plan"].role_policy).Statement : flatten([s.Action]) if s.Effect == "Allow"])) :
-      a => sort(distinct(flatten([for s in jsondecode(module.function["plan"].role_policy).Statement : flatten([s.Resource]) if s.Effect == "Allow" && contains(flatten([s.Action]), a)])))
-      } == {
+    condition = module.function["plan"].role_grants == {
       "logs:CreateLogStream"     = tolist(["arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/iam-plan:*"])
       "logs:PutLogEvents"        = tolist(["arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/iam-plan:*"])
       "s3:PutObject"             = tolist(["${var.bucket}/runs/*/chunks.json"])
@@ -369,10 +366,7 @@ run "every_policy_is_least_privilege_with_tracing_on" {
   }
 
   assert {
-    condition = {
-      for a in distinct(flatten([for s in jsondecode(module.function["compute"].role_policy).Statement : flatten([s.Action]) if s.Effect == "Allow"])) :
-      a => sort(distinct(flatten([for s in jsondecode(module.function["compute"].role_policy).Statement : flatten([s.Resource]) if s.Effect == "Allow" && contains(flatten([s.Action]), a)])))
-      } == {
+    condition = module.function["compute"].role_grants == {
       "logs:CreateLogStream"     = tolist(["arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/iam-compute:*"])
       "logs:PutLogEvents"        = tolist(["arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/iam-compute:*"])
       "s3:PutObject"             = tolist(["${var.bucket}/runs/*/partials/*"])
@@ -383,10 +377,7 @@ run "every_policy_is_least_privilege_with_tracing_on" {
   }
 
   assert {
-    condition = {
-      for a in distinct(flatten([for s in jsondecode(module.function["reduce"].role_policy).Statement : flatten([s.Action]) if s.Effect == "Allow"])) :
-      a => sort(distinct(flatten([for s in jsondecode(module.function["reduce"].role_policy).Statement : flatten([s.Resource]) if s.Effect == "Allow" && contains(flatten([s.Action]), a)])))
-      } == {
+    condition = module.function["reduce"].role_grants == {
       "logs:CreateLogStream"     = tolist(["arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/iam-reduce:*"])
       "logs:PutLogEvents"        = tolist(["arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/iam-reduce:*"])
       "s3:GetObject"             = tolist(["${var.bucket}/runs/*"])
@@ -486,10 +477,7 @@ run "the_sweep_may_run_only_fanout_jobs" {
   }
 
   assert {
-    condition = {
-      for a in distinct(flatten([for s in jsondecode(module.function["sweep-plan"].role_policy).Statement : flatten([s.Action]) if s.Effect == "Allow"])) :
-      a => sort(distinct(flatten([for s in jsondecode(module.function["sweep-plan"].role_policy).Statement : flatten([s.Resource]) if s.Effect == "Allow" && contains(flatten([s.Action]), a)])))
-      } == {
+    condition = module.function["sweep-plan"].role_grants == {
       "logs:CreateLogStream" = tolist(["arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/iam-sweep-plan:*"])
       "logs:PutLogEvents"    = tolist(["arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/iam-sweep-plan:*"])
       "s3:GetObject"         = tolist(["${var.bucket}/jobs/*"])
